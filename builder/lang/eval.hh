@@ -99,6 +99,10 @@ class EvalState {
   void eval_file(const std::string& path, Value& out, PosIdx pos = {});
   /// Resolves `<name/rest>` through the search path; throws if absent.
   std::string find_file(std::string_view lookup, PosIdx pos);
+  /// Reads a whole file; throws EvalError naming the path. (The language
+  /// layer throws rather than returning Result, and builds with clang for
+  /// fuzzing, whose libstdc++ lacks std::expected.)
+  std::string read_file(const std::string& path, PosIdx pos);
 
   /// Allocates an AST node owned by this state.
   template <class T, class... Args>
@@ -159,6 +163,11 @@ class EvalState {
   void call_function(Value& fun, Value& arg, Value& out, PosIdx pos);
   void call_function(Value& fun, std::span<Value*> args, Value& out, PosIdx pos);
   bool is_functor(Value& v);
+
+  /// Arithmetic shared by the operators and builtins.add/sub/mul/div:
+  /// `op` is one of + - * /. Ints overflow with an error; an int and a float
+  /// give a float; division by zero is an error.
+  void arith(char op, Value& a, Value& b, Value& out, PosIdx pos);
 
   // ---- comparison ------------------------------------------------------------
   bool eq_values(Value& a, Value& b, PosIdx pos);
@@ -226,8 +235,8 @@ class EvalState {
 
  private:
   Value* builtins_ = nullptr;
-  Bindings* builtins_building_ = nullptr;
-  std::vector<Value*> base_values_;
+  /// Builtins registered but not yet placed in the base environment.
+  std::vector<std::pair<std::string, Value*>> pending_;
 };
 
 /// Canonicalises an absolute path: collapses `//`, removes `.`, resolves `..`

@@ -1,0 +1,16 @@
+// The `cairn` command's verbs. Each verb lives in its own file and registers
+// its subcommand (options and the function that runs it) on the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace cairn::cli {
+
+/// What a verb's callback returns: the process exit status.
+using VerbResult = std::function<int()>;
+
+/// Registers `cairn eval`; sets `run` when it is selected.
+void register_eval(CLI::App& app, VerbResult& run);
+
+}  // namespace cairn::cli
