@@ -21,11 +21,11 @@ Env* up_levels(Env* env, uint32_t level) {
   return env;
 }
 
-std::string dotted(EvalState& state, const std::vector<Symbol>& names) {
+std::string dotted(EvalState& state, const Symbol* names, size_t n) {
   std::string s;
-  for (Symbol n : names) {
-    if (!s.empty()) s += '.';
-    s += state.symbols[n];
+  for (size_t i = 0; i < n; ++i) {
+    if (i) s += '.';
+    s += state.symbols[names[i]];
   }
   return s;
 }
@@ -94,10 +94,13 @@ void ExprSelect::eval(EvalState& state, Env& env, Value& out) {
   Value tmp;
   e->eval(state, env, tmp);
   Value* cur = &tmp;
-  std::vector<Symbol> seen;
+  // The names selected so far, for the error trace (no heap allocation on
+  // this hot path; very long paths are shown by their first 16 names).
+  Symbol seen[16];
+  size_t nseen = 0;
   for (const AttrName& n : path) {
     Symbol name = attr_name(state, env, n, pos);
-    seen.push_back(name);
+    if (nseen < 16) seen[nseen++] = name;
     if (def) {
       state.force(*cur, pos);
       const Attr* a = cur->type == Type::Attrs ? cur->attrs->find(name) : nullptr;
@@ -119,7 +122,7 @@ void ExprSelect::eval(EvalState& state, Env& env, Value& out) {
   try {
     state.force(*cur, pos);
   } catch (EvalError& err) {
-    err.with_trace(pos, "while evaluating the attribute '" + dotted(state, seen) + "'");
+    err.with_trace(pos, "while evaluating the attribute '" + dotted(state, seen, nseen) + "'");
     throw;
   }
   out = *cur;
@@ -361,6 +364,10 @@ void ExprConcatStrings::eval(EvalState& state, Env& env, Value& out) {
     for (size_t i = 1; i < parts.size(); ++i) {
       Value v;
       parts[i].second->eval(state, env, v);
+      state.force(v, parts[i].first);
+      if (v.type != Type::Int && v.type != Type::Float)
+        throw TypeError("cannot add " + std::string(show_type(v)) + " to " + std::string(show_type(acc)),
+                        parts[i].first);
       state.arith('+', acc, v, acc, parts[i].first);
     }
     out = acc;

@@ -342,8 +342,6 @@ void EvalState::arith(char op, Value& a, Value& b, Value& out, PosIdx pos) {
   const char* verb = op == '+' ? "add" : op == '-' ? "subtract" : op == '*' ? "multiply" : "divide";
   auto numeric = [](const Value& v) { return v.type == Type::Int || v.type == Type::Float; };
   if (!numeric(a) || !numeric(b)) {
-    if (op == '+' && numeric(a))
-      throw TypeError(fmt::format("cannot add {} to {}", show_type(b), show_type(a)), pos);
     const Value& bad = numeric(a) ? b : a;
     throw_type_error("an integer", const_cast<Value&>(bad), pos,
                      fmt::format("while evaluating the operands of an arithmetic operation ({})", verb));

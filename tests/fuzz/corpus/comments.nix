@@ -1,0 +1,3 @@
+/* block
+   comment */ { a = 1; # line comment
+  b = /* inline */ 2; }

@@ -1,0 +1,1 @@
+[ (builtins.tryEval (throw "boom")) (builtins.tryEval (assert 1 == 2; 3)) (builtins.tryEval 42) ]
