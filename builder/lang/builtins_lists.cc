@@ -3,8 +3,8 @@
 // groupBy, genericClosure, isList.
 //
 // Lists are immutable arrays of Value*, so results share element pointers
-// with their inputs wherever Nix does: `tail` is a view one element in,
-// `filter` returns its input when nothing was dropped, and an element keeps
+// with their inputs wherever Nix does: `filter` returns its input when
+// nothing was dropped, `map` of [] is the same [], and an element keeps
 // its identity (and its evaluated-once thunk) in every list it lands in.
 //
 // Laziness follows Nix exactly, because programs depend on it:
@@ -144,12 +144,11 @@ void prim_tail(EvalState& state, PosIdx pos, Value** args, Value& out) {
   state.force_list(*args[0], pos, "while evaluating the first argument passed to builtins.tail");
   Value& list = *args[0];
   if (list.list.size == 0) throw EvalError("'tail' called on an empty list", pos);
-  if (list.list.size == 1) {
-    state.mk_list(out, 0);
-    return;
-  }
-  // A view into the same (immutable) element array: O(1), no copy.
-  out.mk_list_raw(list.list.elems + 1, list.list.size - 1);
+  // A copy, not a view into the same array: O(n) as in Nix, but a view
+  // would make two separate `tail l` results one list to the printer
+  // (which shows the second as «repeated»), unlike Nix.
+  state.mk_list(out, list.list.size - 1);
+  std::copy(list.list.elems + 1, list.list.elems + list.list.size, out.list.elems);
 }
 
 void prim_length(EvalState& state, PosIdx pos, Value** args, Value& out) {
@@ -193,8 +192,20 @@ void concat(EvalState& state, Value& out, const std::vector<Value*>& lists) {
 void prim_concat_lists(EvalState& state, PosIdx pos, Value** args, Value& out) {
   state.force_list(*args[0], pos, "while evaluating the first argument passed to builtins.concatLists");
   std::vector<Value*> lists(args[0]->list.elems, args[0]->list.elems + args[0]->list.size);
-  for (Value* l : lists)
+  Value* non_empty = nullptr;
+  size_t non_empty_count = 0;
+  for (Value* l : lists) {
     state.force_list(*l, pos, "while evaluating a value of the list passed to builtins.concatLists");
+    if (l->list.size > 0) {
+      non_empty = l;
+      ++non_empty_count;
+    }
+  }
+  // One non-empty list among empties is the result itself, as in Nix.
+  if (non_empty_count == 1) {
+    out = *non_empty;
+    return;
+  }
   concat(state, out, lists);
 }
 

@@ -74,6 +74,8 @@ TEST(ListsBuiltins, ElemAndIndexing) {
       {"builtins.tail [ 1 ]", "[ ]"},
       {"builtins.tail [ ]", "error: 'tail' called on an empty list"},
       {"builtins.tail [ (throw \"no\") 2 ]", "[ 2 ]"},
+      // Each tail is a new list (the printer marks only shared lists «repeated»).
+      {"let l = [ [ 1 ] 2 3 ]; in [ (builtins.tail l) (builtins.tail l) ]", "[ [ 2 3 ] [ 2 3 ] ]"},
       {"builtins.length [ 1 (throw \"no\") ]", "2"},
       {"builtins.length 1", "error: value is an integer while a list was expected"},
       {"builtins.isList [ ]", "true"},
@@ -94,6 +96,8 @@ TEST(ListsBuiltins, Concat) {
   check({
       {"builtins.concatLists [ [ 1 ] [ ] [ 2 3 ] ]", "[ 1 2 3 ]"},
       {"builtins.concatLists [ ]", "[ ]"},
+      // A single non-empty list is returned as is (shared), as in Nix.
+      {"let l = [ 1 2 3 ]; in [ l (builtins.concatLists [ [ ] l ]) ]", "[ [ 1 2 3 ] «repeated» ]"},
       {"builtins.concatLists [ 1 ]", "error: value is an integer while a list was expected"},
       {"builtins.concatMap (x: [ x x ]) [ 1 2 ]", "[ 1 1 2 2 ]"},
       {"builtins.concatMap (x: x) [ 1 ]", "error: value is an integer while a list was expected"},

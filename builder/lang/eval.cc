@@ -263,9 +263,27 @@ static void update(EvalState& state, Value& a, Value& b, Value& out, PosIdx pos)
     out = b;
     return;
   }
-  // Merge two sorted arrays; on equal names the right operand wins.
   const Bindings& l = *a.attrs;
   const Bindings& r = *b.attrs;
+  if (r.attrs[0].name.id > l.attrs[l.size - 1].name.id) {
+    // Every new name sorts after the old ones: append, in place if the
+    // left set's storage allows it (see Bindings), else into new storage
+    // with room to grow, so a fold of such updates is linear.
+    Bindings* m;
+    if (l.can_append(r.size)) {
+      m = state.share_bindings(l, l.size);
+    } else {
+      m = state.alloc_bindings(size_t{l.size + r.size} * 2);
+      std::memcpy(m->attrs, l.attrs, l.size * sizeof(Attr));
+      m->size = *m->used = l.size;
+    }
+    std::memcpy(m->attrs + m->size, r.attrs, r.size * sizeof(Attr));
+    m->size += r.size;
+    *m->used = m->size;
+    out.mk_attrs(m);
+    return;
+  }
+  // Merge two sorted arrays; on equal names the right operand wins.
   Bindings* m = state.alloc_bindings(l.size + r.size);
   uint32_t i = 0, j = 0;
   while (i < l.size && j < r.size) {

@@ -119,6 +119,8 @@ class EvalState {
   Value* alloc_value() { return new (arena.allocate(sizeof(Value))) Value(); }
   Env& alloc_env(uint32_t size);
   Bindings* alloc_bindings(size_t capacity);
+  /// A new set header over `storage`'s slots, seeing the first `size`.
+  Bindings* share_bindings(const Bindings& storage, uint32_t size);
   /// A list value of `size` elements; the caller fills `v.list.elems`.
   void mk_list(Value& v, size_t size);
   void mk_string(Value& v, std::string_view s) {

@@ -107,9 +107,20 @@ Env& EvalState::alloc_env(uint32_t size) {
 }
 
 Bindings* EvalState::alloc_bindings(size_t capacity) {
-  Bindings* b = static_cast<Bindings*>(arena.allocate(sizeof(Bindings) + capacity * sizeof(Attr)));
-  b->size = 0;
+  // One block: the header, the high-water mark, then the slots.
+  constexpr size_t kHead = sizeof(Bindings) + sizeof(uint64_t);
+  char* block = static_cast<char*>(arena.allocate(kHead + capacity * sizeof(Attr)));
+  auto* b = new (block) Bindings();
+  b->used = reinterpret_cast<uint32_t*>(block + sizeof(Bindings));
+  *b->used = 0;
+  b->attrs = reinterpret_cast<Attr*>(block + kHead);
   b->capacity = static_cast<uint32_t>(capacity);
+  return b;
+}
+
+Bindings* EvalState::share_bindings(const Bindings& storage, uint32_t size) {
+  auto* b = new (arena.allocate(sizeof(Bindings))) Bindings(storage);
+  b->size = size;
   return b;
 }
 

@@ -5,7 +5,7 @@
 namespace cairn::lang {
 
 void Bindings::sort() {
-  std::sort(begin(), end(), [](const Attr& a, const Attr& b) { return a.name.id < b.name.id; });
+  std::sort(attrs, attrs + size, [](const Attr& a, const Attr& b) { return a.name.id < b.name.id; });
 }
 
 std::string_view show_type(const Value& v) {
