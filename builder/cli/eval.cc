@@ -136,7 +136,7 @@ void register_eval(CLI::App& app, VerbResult& run) {
       ->type_name("ATTRPATH");
   cmd->callback([opts, &run, cmd] {
     if (opts->file.empty() && opts->expr.empty())
-      throw CLI::RequiredError("cairn eval needs a FILE or --expr EXPR");
+      throw CLI::ValidationError("cairn eval", "give a FILE to evaluate or --expr EXPR");
     (void)cmd;
     run = [opts] { return run_eval(*opts); };
   });

@@ -40,13 +40,13 @@ void mk_symbol_string(EvalState& state, Value& v, Symbol s) {
 }
 
 /// The set's attributes ordered by name bytes (attrNames/attrValues order).
-std::vector<const Attr*> attrs_by_name(EvalState& state, const Bindings& b) {
-  std::vector<const Attr*> sorted;
+/// Names are looked up once, not in every comparison.
+std::vector<std::pair<std::string_view, const Attr*>> attrs_by_name(EvalState& state, const Bindings& b) {
+  std::vector<std::pair<std::string_view, const Attr*>> sorted;
   sorted.reserve(b.size);
-  for (const Attr& a : b) sorted.push_back(&a);
-  std::sort(sorted.begin(), sorted.end(), [&](const Attr* x, const Attr* y) {
-    return state.symbols[x->name] < state.symbols[y->name];
-  });
+  for (const Attr& a : b) sorted.emplace_back(state.symbols[a.name], &a);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
   return sorted;
 }
 
@@ -63,7 +63,7 @@ void prim_attr_names(EvalState& state, PosIdx pos, Value** args, Value& out) {
   state.mk_list(out, sorted.size());
   Value* names = alloc_values(state, sorted.size());
   for (size_t i = 0; i < sorted.size(); ++i) {
-    mk_symbol_string(state, names[i], sorted[i]->name);
+    names[i].mk_string_raw(sorted[i].first.data(), sorted[i].first.size());  // symbol table owns it
     out.list.elems[i] = &names[i];
   }
 }
@@ -73,7 +73,7 @@ void prim_attr_values(EvalState& state, PosIdx pos, Value** args, Value& out) {
   auto sorted = attrs_by_name(state, *args[0]->attrs);
   state.mk_list(out, sorted.size());
   // The values themselves, shared with the set: forcing one forces both.
-  for (size_t i = 0; i < sorted.size(); ++i) out.list.elems[i] = sorted[i]->value;
+  for (size_t i = 0; i < sorted.size(); ++i) out.list.elems[i] = sorted[i].second->value;
 }
 
 void prim_get_attr(EvalState& state, PosIdx pos, Value** args, Value& out) {

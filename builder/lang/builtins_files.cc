@@ -35,8 +35,11 @@ namespace cairn::lang {
 
 namespace {
 
-/// "strerror" for the current errno, as Nix's SysError appends it.
-std::string errno_text() { return std::strerror(errno); }
+/// "WHAT 'PATH': strerror(err)", as Nix's SysError words it. Callers pass
+/// errno saved right after the failing call (building strings may clobber it).
+EvalError sys_error(std::string_view what, const std::string& path, int err, PosIdx pos) {
+  return EvalError(std::string(what) + " '" + path + "': " + std::strerror(err), pos);
+}
 
 void prim_import(EvalState& state, PosIdx pos, Value** args, Value& out) {
   std::string path = state.coerce_to_path(*args[0], pos, "while evaluating the first argument passed to builtins.import");
@@ -69,8 +72,7 @@ void prim_read_file_type(EvalState& state, PosIdx pos, Value** args, Value& out)
   std::string path =
       canon_path(state.coerce_to_path(*args[0], pos, "while evaluating the first argument passed to builtins.readFileType"));
   struct stat st {};
-  if (lstat(path.c_str(), &st) != 0)
-    throw EvalError("getting status of '" + path + "': " + errno_text(), pos);
+  if (lstat(path.c_str(), &st) != 0) throw sys_error("getting status of", path, errno, pos);
   std::string_view type = kTypeNames[type_index(st.st_mode)];
   out.mk_string_raw(type.data(), type.size());  // a static literal outlives the value
 }
@@ -79,7 +81,7 @@ void prim_read_dir(EvalState& state, PosIdx pos, Value** args, Value& out) {
   std::string path =
       canon_path(state.coerce_to_path(*args[0], pos, "while evaluating the first argument passed to builtins.readDir"));
   std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(path.c_str()), closedir);
-  if (!dir) throw EvalError("opening directory '" + path + "': " + errno_text(), pos);
+  if (!dir) throw sys_error("opening directory", path, errno, pos);
 
   // One shared value per type name; the entries point at them.
   Value* types = static_cast<Value*>(state.arena.allocate(sizeof(Value) * 4));
@@ -88,35 +90,31 @@ void prim_read_dir(EvalState& state, PosIdx pos, Value** args, Value& out) {
     types[i].mk_string_raw(kTypeNames[i].data(), kTypeNames[i].size());  // static literals
   }
 
-  struct Entry {
-    std::string name;
-    Value* type;
-  };
-  std::vector<Entry> entries;
-  errno = 0;
-  while (struct dirent* d = readdir(dir.get())) {
+  BindingsBuilder b(state, 16);  // grows as needed
+  for (;;) {
+    errno = 0;  // readdir returns null both at the end and on error
+    struct dirent* d = readdir(dir.get());
+    if (!d) {
+      if (errno != 0) throw sys_error("reading directory", path, errno, pos);
+      break;
+    }
     std::string_view name = d->d_name;
     if (name == "." || name == "..") continue;
-    Value* type;
+    int type = 3;
     switch (d->d_type) {
-      case DT_REG: type = &types[0]; break;
-      case DT_DIR: type = &types[1]; break;
-      case DT_LNK: type = &types[2]; break;
+      case DT_REG: type = 0; break;
+      case DT_DIR: type = 1; break;
+      case DT_LNK: type = 2; break;
       case DT_UNKNOWN: {  // some file systems don't say; ask (without following)
         struct stat st {};
         std::string full = path + "/" + std::string(name);
-        type = &types[lstat(full.c_str(), &st) == 0 ? type_index(st.st_mode) : 3];
+        if (lstat(full.c_str(), &st) == 0) type = type_index(st.st_mode);
         break;
       }
-      default: type = &types[3]; break;
+      default: break;
     }
-    entries.push_back({std::string(name), type});
-    errno = 0;
+    b.insert(name, &types[type]);
   }
-  if (errno != 0) throw EvalError("reading directory '" + path + "': " + errno_text(), pos);
-
-  BindingsBuilder b(state, entries.size());
-  for (const Entry& e : entries) b.insert(std::string_view(e.name), e.type);
   out.mk_attrs(b.finish());
 }
 

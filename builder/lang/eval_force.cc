@@ -221,8 +221,10 @@ void EvalState::call_primop(Value& fun, Value& arg, Value& out, PosIdx pos) {
   try {
     op->fn(*this, pos, args, out);
   } catch (EvalError& e) {
+    // A builtin's own error already points at the call; a trace frame with
+    // the same position would only repeat it.
+    if (e.pos && !(e.pos == pos)) e.with_trace(pos, "while calling the '" + op->name + "' builtin");
     e.at(pos);
-    e.with_trace(pos, "while calling the '" + op->name + "' builtin");
     throw;
   }
 }
@@ -316,8 +318,8 @@ void EvalState::call_function(Value& fun, std::span<Value*> args, Value& out, Po
       try {
         op->fn(*this, pos, args.data(), target);
       } catch (EvalError& e) {
+        if (e.pos && !(e.pos == pos)) e.with_trace(pos, "while calling the '" + op->name + "' builtin");
         e.at(pos);
-        e.with_trace(pos, "while calling the '" + op->name + "' builtin");
         throw;
       }
     }
