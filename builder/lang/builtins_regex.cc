@@ -2,7 +2,10 @@
 //
 // Nix compiles patterns with std::regex's POSIX extended grammar; cairn uses
 // the C library's regcomp/regexec (REG_EXTENDED), which implements the same
-// POSIX leftmost-longest semantics far faster. Three things keep the two
+// POSIX leftmost-longest semantics with an automaton instead of libstdc++'s
+// recursive backtracking (which can exhaust the stack on long strings).
+// glibc is quick to reject a string; extracting capture groups from a
+// successful match is its slow part (a few µs). Three things keep the two
 // in step:
 //
 //   - Syntax. libstdc++ rejects some patterns glibc accepts: an escape of
@@ -203,7 +206,9 @@ void prim_match(EvalState& state, PosIdx pos, Value** args, Value& out) {
   auto s = state.force_string(*args[1], pos, "while evaluating the second argument passed to builtins.match");
 
   if (re.has_anchored) {
-    std::vector<regmatch_t> m(re.groups + 2);
+    // Without groups only the match itself is asked for: glibc then skips
+    // working out submatch positions, most of a successful match's cost.
+    std::vector<regmatch_t> m(re.groups ? re.groups + 2 : 1);
     if (!run(re.anchored, s, 0, m, pattern, pos)) return out.mk_null();
     return groups_list(state, out, s, m, 2, re.groups);
   }

@@ -19,12 +19,10 @@
 // when its pattern matches (Nix 2.8 forced them all).
 #include <openssl/evp.h>
 
-#include <algorithm>
 #include <bitset>
 #include <cctype>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -109,6 +107,7 @@ void prim_replace_strings(EvalState& state, PosIdx pos, Value** args, Value& out
 
   const std::string_view s = state.force_string(*args[2], pos, "while evaluating the third argument passed to builtins.replaceStrings");
   std::string res;
+  res.reserve(s.size());
   bool changed = false;
   // Up to and including s.size(): an empty pattern also matches at the end.
   for (size_t p = 0; p <= s.size();) {
@@ -124,7 +123,6 @@ void prim_replace_strings(EvalState& state, PosIdx pos, Value** args, Value& out
     for (size_t i = 0; i < n; ++i) {
       if (s.compare(p, from[i].size(), from[i]) != 0) continue;
       found = changed = true;
-      if (res.capacity() == 0) res.reserve(s.size() + s.size() / 4);
       res += replacement(i);
       if (from[i].empty()) {
         // An empty match consumes nothing: keep the byte and move on.

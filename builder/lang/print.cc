@@ -90,9 +90,9 @@ std::vector<std::pair<std::string_view, const Attr*>> sorted_attrs(EvalState& st
   return sorted;
 }
 
-/// Identifies a printed container. Lists are keyed by their element array
-/// and size together: two lists with the same array and size have the same
-/// elements, whereas a builtin may share a prefix of another list's array.
+/// Identifies a printed container: a set's Bindings, or a list's identity
+/// (see print_list) with its size, since a builtin may share a prefix of
+/// another list's element array.
 struct SeenKey {
   const void* ptr;
   size_t size;
@@ -132,7 +132,11 @@ class ValuePrinter {
 
  private:
   void print_list(Value& v) {
-    if (v.list.size != 0 && !seen_.insert({v.list.elems, v.list.size}).second) {
+    // Nix stores lists of one or two elements inside the Value itself, so
+    // for them "the same list" means the same Value; longer lists are the
+    // same when they share their element array.
+    const void* id = v.list.size <= 2 ? static_cast<const void*>(&v) : static_cast<const void*>(v.list.elems);
+    if (v.list.size != 0 && !seen_.insert({id, v.list.size}).second) {
       out_ += "«repeated»";
       return;
     }
@@ -235,7 +239,11 @@ class JsonPrinter {
         break;
       }
       case Type::Attrs: print_attrs(v, pos); break;
-      default: throw TypeError("cannot convert " + describe_function(v) + " to JSON", pos);
+      default: {
+        // Point at the function itself where it is known, as Nix does.
+        PosIdx at = v.type == Type::Lambda && v.lambda.fun->pos ? v.lambda.fun->pos : pos;
+        throw TypeError("cannot convert " + describe_function(v) + " to JSON", at);
+      }
     }
   }
 

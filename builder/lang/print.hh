@@ -10,7 +10,7 @@ namespace cairn::lang {
 class EvalState;
 
 /// Prints `v` in Nix syntax. With `strict` every reachable value is forced
-/// first; otherwise unevaluated parts print as «thunk» … as Nix does, except
+/// first; otherwise unevaluated parts print as <CODE>, as Nix does, except
 /// that the top level is always forced. Repeated sets/lists print as «repeated».
 void print_value(EvalState& state, Value& v, std::ostream& out, bool strict);
 
