@@ -1,4 +1,4 @@
-// Builtins that read the file system: import, readFile, readDir,
+// Builtins that read the file system: import, readFile, hashFile, readDir,
 // readFileType, pathExists, toPath, findFile (what `<name>` desugars to, as
 // `__findFile __nixPath "name"`) and the nixPath constant.
 //
@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,18 @@ void prim_import(EvalState& state, PosIdx pos, Value** args, Value& out) {
 void prim_read_file(EvalState& state, PosIdx pos, Value** args, Value& out) {
   std::string path = state.coerce_to_path(*args[0], pos, "while evaluating the first argument passed to builtins.readFile");
   state.mk_string(out, state.read_file(canon_path(path), pos));
+}
+
+/// hashFile TYPE PATH is hashString TYPE (readFile PATH): the hashing (and
+/// its algorithm check) stays in one place, builtins_strings.cc.
+void prim_hash_file(EvalState& state, PosIdx pos, Value** args, Value& out) {
+  state.force_string(*args[0], pos, "while evaluating the first argument passed to builtins.hashFile");
+  std::string path = state.coerce_to_path(*args[1], pos, "while evaluating the second argument passed to builtins.hashFile");
+  Value* contents = state.new_string(state.read_file(canon_path(path), pos));
+  const Attr* hash_string = state.get_attr(state.builtins_value(), state.symbols.intern("hashString"));
+  if (!hash_string) throw EvalError("builtins.hashString is not available", pos);
+  Value* call_args[] = {args[0], contents};
+  state.call_function(*hash_string->value, std::span<Value*>(call_args), out, pos);
 }
 
 /// toPath (deprecated in Nix, still used): the canonical absolute path, as a string.
@@ -231,6 +244,7 @@ Value make_nix_path(EvalState& state) {
 
 void register_files_builtins(EvalState& state) {
   state.add_primop("findFile", 2, prim_find_file);
+  state.add_primop("hashFile", 2, prim_hash_file);
   state.add_primop("import", 1, prim_import);
   state.add_primop("pathExists", 1, prim_path_exists);
   state.add_primop("readDir", 1, prim_read_dir);

@@ -106,6 +106,14 @@ TEST_F(FilesBuiltins, ReadFile) {
   });
 }
 
+TEST_F(FilesBuiltins, HashFile) {
+  check({
+      {"builtins.hashFile \"sha256\" @/data.txt", R"("5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")"},
+      {"builtins.hashFile \"md5\" \"@/data.txt\"", R"("b1946ac92492d2347c6235b4d2611184")"},
+      {"builtins.hashFile \"sha256\" @/missing", "error: opening file '@/missing': No such file or directory"},
+  });
+}
+
 TEST_F(FilesBuiltins, ReadDir) {
   check({
       {"builtins.readDir @",

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <deque>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>

@@ -97,8 +97,6 @@ class EvalState {
   void eval(Expr* e, Value& out);
   /// Imports a file: parses and evaluates it once per evaluation (cached).
   void eval_file(const std::string& path, Value& out, PosIdx pos = {});
-  /// Resolves `<name/rest>` through the search path; throws if absent.
-  std::string find_file(std::string_view lookup, PosIdx pos);
   /// Reads a whole file; throws EvalError naming the path. (The language
   /// layer throws rather than returning Result, and builds with clang for
   /// fuzzing, whose libstdc++ lacks std::expected.)

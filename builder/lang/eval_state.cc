@@ -240,34 +240,6 @@ void EvalState::eval_file(const std::string& path_in, Value& out, PosIdx pos) {
   out = *v;
 }
 
-std::string EvalState::find_file(std::string_view lookup, PosIdx pos) {
-  for (const std::string& entry : settings.search_path) {
-    std::string prefix, dir = entry;
-    if (auto eq = entry.find('='); eq != std::string::npos) {
-      prefix = entry.substr(0, eq);
-      dir = entry.substr(eq + 1);
-    }
-    std::string candidate;
-    if (prefix.empty()) {
-      candidate = dir + "/" + std::string(lookup);
-    } else if (lookup == prefix) {
-      candidate = dir;
-    } else if (lookup.starts_with(prefix + "/")) {
-      candidate = dir + std::string(lookup.substr(prefix.size()));
-    } else {
-      continue;
-    }
-    if (candidate[0] != '/') {
-      char cwd[4096];
-      if (::getcwd(cwd, sizeof cwd)) candidate = std::string(cwd) + "/" + candidate;
-    }
-    if (::access(candidate.c_str(), F_OK) == 0) return canon_path(candidate);
-  }
-  throw EvalError(fmt::format("file '{}' was not found in the Nix search path (add it using $NIX_PATH or -I)",
-                              lookup),
-                  pos);
-}
-
 // ---- builtins and the base environment ---------------------------------------------------
 
 void EvalState::add_primop(std::string name, uint32_t arity, PrimOpFn fn) {
