@@ -74,6 +74,9 @@ struct EvalSettings {
   bool allow_environment = true;
   /// Maximum evaluation nesting before "stack overflow" is reported.
   uint32_t max_depth = 10000;
+  /// Maximum number of calls and thunk evaluations (0: unlimited). Fuzzing
+  /// sets it so that a program that never ends (which Nix allows) ends.
+  uint64_t max_steps = 0;
 };
 
 class EvalState {
@@ -202,6 +205,10 @@ class EvalState {
         --st.depth_;
         throw StackOverflowError("stack overflow; max-call-depth exceeded (possible infinite recursion)", pos);
       }
+      if (st.settings.max_steps && ++st.steps_ > st.settings.max_steps) {
+        --st.depth_;
+        throw EvalError("evaluation step limit reached", pos);
+      }
     }
     ~DepthGuard() { --st.depth_; }
   };
@@ -231,6 +238,7 @@ class EvalState {
   Env* base_env = nullptr;
   uint32_t base_env_size = 0;
   uint32_t depth_ = 0;
+  uint64_t steps_ = 0;
   uintptr_t stack_limit_ = 0;  ///< lowest safe stack address (0: unknown)
 
  private:

@@ -41,6 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   settings.allow_environment = false;
   // ASan's larger frames need a lower nesting limit than the default.
   settings.max_depth = 2000;
+  // Nix programs may legitimately run forever (a genericClosure that never
+  // closes); a step budget ends them so that only real hangs are reported.
+  settings.max_steps = 200000;
 
   NullBuffer null_buffer;
   std::ostream sink(&null_buffer);
