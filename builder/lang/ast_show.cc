@@ -13,42 +13,13 @@
 #include <vector>
 
 #include "builder/lang/ast.hh"
+#include "builder/lang/lexer.hh"
 
 namespace cairn::lang {
 
 namespace {
 
-bool is_identifier(std::string_view s) {
-  static constexpr std::string_view kKeywords[] = {"if", "then", "else", "assert", "with",
-                                                   "let", "in", "rec", "inherit"};
-  if (s.empty()) return false;
-  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  if (!alpha(s[0]) && s[0] != '_') return false;
-  for (char c : s) {
-    if (!alpha(c) && !digit(c) && c != '_' && c != '\'' && c != '-') return false;
-  }
-  return std::find(std::begin(kKeywords), std::end(kKeywords), s) == std::end(kKeywords);
-}
-
-void show_string(std::ostream& out, std::string_view s) {
-  out << '"';
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\r': out << "\\r"; break;
-      case '\t': out << "\\t"; break;
-      case '$':
-        out << (i + 1 < s.size() && s[i + 1] == '{' ? "\\$" : "$");
-        break;
-      default: out << c;
-    }
-  }
-  out << '"';
-}
+void show_string(std::ostream& out, std::string_view s) { out << quote_string(s); }
 
 /// An attribute name: bare if it is an identifier, else quoted.
 void show_name(const SymbolTable& symbols, std::ostream& out, Symbol name) {

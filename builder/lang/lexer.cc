@@ -19,6 +19,7 @@
 // and nothing here relies on a terminator.
 #include "builder/lang/lexer.hh"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -101,17 +102,16 @@ size_t path_segments(std::string_view s, size_t j, size_t& segments) {
   return j;
 }
 
-/// PATH: `PC*(/PC+)+/?`.
-size_t match_path(std::string_view s, size_t i) {
+/// PATH: `PC*(/PC+)+/?`. `run_end` is where the path characters from `i` end.
+size_t match_path(std::string_view s, size_t i, size_t run_end) {
   size_t segments;
-  size_t j = path_segments(s, i + span(s, i, is_path_char), segments);
+  size_t j = path_segments(s, run_end, segments);
   return segments > 0 ? j - i : 0;
 }
 
 /// PATH_SEG followed by `${`: `PC*/` — returns the length without the `${`.
-size_t match_path_seg_interp(std::string_view s, size_t i) {
-  size_t j = i + span(s, i, is_path_char);
-  return starts_with_at(s, j, "/${") ? j + 1 - i : 0;
+size_t match_path_seg_interp(std::string_view s, size_t i, size_t run_end) {
+  return starts_with_at(s, run_end, "/${") ? run_end + 1 - i : 0;
 }
 
 /// HPATH: `~(/PC+)+/?`.
@@ -122,22 +122,19 @@ size_t match_hpath(std::string_view s, size_t i) {
   return segments > 0 ? j - i : 0;
 }
 
-/// SPATH: `<PC+(/PC+)*>`.
-size_t match_spath(std::string_view s, size_t i) {
-  if (s[i] != '<') return 0;
-  size_t j = i + 1;
-  size_t n = span(s, j, is_path_char);
-  if (n == 0) return 0;
-  j += n;
+/// SPATH: `<PC+(/PC+)*>`; `run_end` is where the path characters from
+/// `i + 1` end.
+size_t match_spath(std::string_view s, size_t i, size_t run_end) {
+  if (s[i] != '<' || run_end == i + 1) return 0;
+  size_t j = run_end;
   while (j + 1 < s.size() && s[j] == '/' && is_path_char(s[j + 1])) j += 1 + span(s, j + 1, is_path_char);
   return j < s.size() && s[j] == '>' ? j + 1 - i : 0;
 }
 
-size_t match_uri(std::string_view s, size_t i) {
+/// URI; `scheme_end` is where the scheme characters from `i` end.
+size_t match_uri(std::string_view s, size_t i, size_t scheme_end) {
   if (!is_alpha(s[i])) return 0;
-  size_t j = i + 1 + span(s, i + 1, [](char c) {
-    return is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.';
-  });
+  size_t j = scheme_end;
   if (j >= s.size() || s[j] != ':') return 0;
   size_t rest = span(s, j + 1, is_uri_char);
   return rest > 0 ? j + 1 + rest - i : 0;
@@ -190,6 +187,11 @@ Tok single_char(char c) {
 }
 
 }  // namespace
+
+bool Lexer::is_path_char(char c) {
+  return is_alpha(c) || is_digit(c) || c == '.' || c == '_' || c == '+' || c == '-';
+}
+bool Lexer::is_scheme_char(char c) { return is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.'; }
 
 std::string_view token_name(Tok kind) {
   switch (kind) {
@@ -249,6 +251,27 @@ std::string_view token_name(Tok kind) {
   return "invalid token";
 }
 
+bool is_identifier(std::string_view s) {
+  if (s.empty() || match_id(s, 0) != s.size()) return false;
+  return std::none_of(kKeywords.begin(), kKeywords.end(), [&](const Fixed& kw) { return kw.text == s; });
+}
+
+std::string quote_string(std::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size(); ++i) {
+    switch (s[i]) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '$': out += i + 1 < s.size() && s[i + 1] == '{' ? "\\$" : "$"; break;
+      default: out += s[i];
+    }
+  }
+  return out + '"';
+}
+
 std::string unescape_string(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
@@ -291,13 +314,20 @@ void Lexer::skip_space_and_comments() {
   for (;;) {
     char c = peek_at(pos_);
     if (!has(pos_)) return;
+    // Like flex, count a run of whitespace or a comment as the last thing
+    // read: that is where Nix places the end of file.
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      ++pos_;
+      last_begin_ = pos_;
+      while (has(pos_) && (src_[pos_] == ' ' || src_[pos_] == '\t' || src_[pos_] == '\r' || src_[pos_] == '\n')) {
+        ++pos_;
+      }
     } else if (c == '#') {
+      last_begin_ = pos_;
       while (has(pos_) && src_[pos_] != '\n' && src_[pos_] != '\r') ++pos_;
     } else if (c == '/' && peek_at(pos_ + 1) == '*') {
       size_t close = src_.find("*/", pos_ + 2);
       if (close == std::string_view::npos) throw ParseError("unterminated block comment", at(pos_));
+      last_begin_ = pos_;
       pos_ = static_cast<uint32_t>(close + 2);
     } else {
       return;
@@ -347,13 +377,13 @@ Token Lexer::next() {
   };
 
   for (const Fixed& op : kOperators) {
-    if (starts_with_at(src_, i, op.text)) offer(op.text.size(), op.kind);
+    if (op.text[0] == c && starts_with_at(src_, i, op.text)) offer(op.text.size(), op.kind);
   }
   if (size_t n = match_id(src_, i)) {
     Tok k = Tok::Id;
     std::string_view word = src_.substr(i, n);
     for (const Fixed& kw : kKeywords) {
-      if (word == kw.text) k = kw.kind;
+      if (kw.text[0] == c && word == kw.text) k = kw.kind;
     }
     if (word == "or") k = Tok::OrKw;
     offer(n, k);
@@ -366,7 +396,8 @@ Token Lexer::next() {
     size_t j = i + 2 + span(src_, i + 2, [](char ch) { return ch == ' '; });
     offer(j < src_.size() && src_[j] == '\n' ? j + 1 - i : 2, Tok::IndStringOpen);
   }
-  if (size_t n = match_path_seg_interp(src_, i); n + 2 > best && n > 0) {
+  const size_t path_run = path_runs_.end_of_run(src_, i);
+  if (size_t n = match_path_seg_interp(src_, i, path_run); n + 2 > best && n > 0) {
     best = n + 2;
     kind = Tok::Path;
     token_len = n;
@@ -376,10 +407,10 @@ Token Lexer::next() {
     kind = Tok::HPath;
     token_len = 2;
   }
-  offer(match_path(src_, i), Tok::Path);
+  offer(match_path(src_, i, path_run), Tok::Path);
   offer(match_hpath(src_, i), Tok::HPath);
-  offer(match_spath(src_, i), Tok::SPath);
-  offer(match_uri(src_, i), Tok::Uri);
+  if (c == '<') offer(match_spath(src_, i, path_runs_.end_of_run(src_, i + 1)), Tok::SPath);
+  if (is_alpha(c)) offer(match_uri(src_, i, scheme_runs_.end_of_run(src_, i)), Tok::Uri);
   offer(1, single_char(c));
 
   Token t = make(kind, i, i + token_len);
@@ -412,8 +443,9 @@ Piece Lexer::string_piece() {
     }
   }
   if (has(j + 1) && src_[j] == '$' && src_[j + 1] == '"') ++j;
-  // Nothing matched: a `\`, `$` or `$\` at the very end of the input.
-  if (j == i) return piece(Piece::Kind::Eof, last_begin_, i);
+  // Nothing matched: a `\`, `$` or `$\` at the very end of the input,
+  // which Nix reads as the end of file.
+  if (j == i) return piece(Piece::Kind::Eof, i, i);
   Piece p = piece(Piece::Kind::Text, i, j);
   p.text = unescape_string(src_.substr(i, j - i));
   return p;

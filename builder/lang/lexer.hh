@@ -83,7 +83,7 @@ class Lexer {
 
   /// The next token of ordinary code, after whitespace and comments. At the
   /// end it returns Eof, again and again, positioned like Nix's: at the start
-  /// of the last token read. Throws ParseError for an unterminated comment,
+  /// of the last token, whitespace run or comment read. Throws ParseError for an unterminated comment,
   /// an integer that does not fit in 64 bits or a float out of range.
   Token next();
 
@@ -117,6 +117,26 @@ class Lexer {
   bool has(size_t i) const { return i < src_.size(); }
   void skip_space_and_comments();
   Token make(Tok kind, size_t begin, size_t end);
+
+  /// The end of the run of characters satisfying `Pred` that contains
+  /// offset `i`, remembered between calls: rules such as PATH look at the
+  /// whole run of path characters ahead (`a.b.c…`) but usually match only
+  /// a token's worth, and rescanning the run for every token would make
+  /// lexing quadratic.
+  template <bool (*Pred)(char)>
+  struct RunCache {
+    size_t begin = 0, end = 0;
+    size_t end_of_run(std::string_view s, size_t i) {
+      if (i < begin || i >= end) {
+        begin = i;
+        end = i;
+        while (end < s.size() && Pred(s[end])) ++end;
+      }
+      return end;
+    }
+  };
+  static bool is_path_char(char c);
+  static bool is_scheme_char(char c);
   Piece piece(Piece::Kind kind, size_t begin, size_t end);
   void number_value(Token& t) const;
 
@@ -125,7 +145,18 @@ class Lexer {
   uint32_t base_;
   uint32_t pos_ = 0;
   uint32_t last_begin_ = 0;  ///< start of the last token or piece returned
+  RunCache<&Lexer::is_path_char> path_runs_;
+  RunCache<&Lexer::is_scheme_char> scheme_runs_;
 };
+
+/// Whether `s` reads back as the same name without quotes: an identifier
+/// that is not a keyword (`or` counts as an identifier here, as it does in
+/// attribute paths).
+bool is_identifier(std::string_view s);
+
+/// `s` as a "…" literal that reads back as `s`: `"` `\` newline, CR, tab
+/// and the `$` of `${` escaped.
+std::string quote_string(std::string_view s);
 
 /// Resolves the escapes of a "…" string body (`\n` `\r` `\t`, `\x` → x)
 /// and turns CR and CRLF into LF, as Nix's unescapeStr does.

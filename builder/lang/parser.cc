@@ -6,7 +6,7 @@
 //   expr_function  x: e | {formals}: e | x@{…}: e | {…}@x: e
 //                  | assert e; e | with e; e | let binds in e | expr_if
 //   expr_if        if e then e else e | expr_op
-//   expr_op        operators by precedence climbing (kBinary below)
+//   expr_op        operators, by precedence climbing (binary_info below)
 //   expr_app       expr_select expr_select …    (one ExprCall for all args)
 //   expr_select    expr_simple . attrpath [or expr_select] | expr_simple or
 //   expr_simple    literals, strings, paths, ( e ), { }, rec { }, let { }, [ ]
@@ -24,7 +24,9 @@
 // Depth: every nested construct (a parenthesis, a lambda body, an operator,
 // an attribute path component, …) counts one level, and more than kMaxDepth
 // is a ParseError, so neither this parser nor the walks over the tree it
-// returns (bind_vars, eval, show) can run out of stack.
+// returns (bind_vars, eval, show) can run out of stack. The parser also
+// stops where EvalState says the stack runs low, for threads with small
+// stacks and for sanitizer builds with their larger frames.
 #include "builder/lang/parser.hh"
 
 #include <algorithm>
@@ -64,7 +66,9 @@ BinaryInfo binary_info(Tok t) {
     case Tok::Plus: case Tok::Minus: return {8, Assoc::Left};
     case Tok::Star: case Tok::Slash: return {9, Assoc::Left};
     case Tok::Concat: return {10, Assoc::Right};
-    case Tok::Question: return {11, Assoc::None};
+    // `?` takes an attribute path, not an operand, so bison never meets a
+    // conflict to apply %nonassoc to: `a ? b ? c` is `(a ? b) ? c`.
+    case Tok::Question: return {11, Assoc::Left};
     default: return {0, Assoc::None};
   }
 }
@@ -84,7 +88,8 @@ BinOp binop_of(Tok t) {
     case Tok::Minus: return BinOp::Sub;
     case Tok::Star: return BinOp::Mul;
     case Tok::Slash: return BinOp::Div;
-    default: return BinOp::ConcatLists;
+    case Tok::Concat: return BinOp::ConcatLists;
+    default: return BinOp::ConcatLists;  // not reached: `+` and `?` are built apart
   }
 }
 
@@ -140,7 +145,12 @@ class Parser {
     Nest(const Nest&) = delete;
     Nest& operator=(const Nest&) = delete;
     void add(size_t offset, size_t levels = 1) {
-      if (levels > kMaxDepth - p_.depth_) throw ParseError("expression nested too deeply", p_.at(offset));
+      // The frame address, not a local's: sanitizers may move locals off
+      // the stack. stack_limit_ is where EvalState wants the stack to end.
+      auto frame = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+      if (levels > kMaxDepth - p_.depth_ || frame < p_.state_.stack_limit_) {
+        throw ParseError("expression nested too deeply", p_.at(offset));
+      }
       p_.depth_ += static_cast<uint32_t>(levels);
       levels_ += static_cast<uint32_t>(levels);
     }
@@ -159,7 +169,7 @@ class Parser {
     return peeked_;
   }
   /// The token after peek(), without consuming anything.
-  Token peek2() {
+  [[gnu::noinline]] Token peek2() {
     peek();
     Lexer::State saved = lex_.save();
     Token t = lex_.next();
@@ -171,11 +181,14 @@ class Parser {
     have_peeked_ = false;
     return t;
   }
-  Token expect(Tok kind, std::string_view expecting) {
+  [[gnu::noinline]] Token expect(Tok kind, std::string_view expecting) {
     if (peek().kind != kind) unexpected(peek(), expecting);
     return take();
   }
-  [[noreturn]] void unexpected(const Token& t, std::string_view expecting = {}) {
+  [[noreturn]] [[gnu::noinline]] void unexpected(const Token& t, std::string_view expecting = {}) {
+    // Nix's GLR parser reads `{ }` as both empty formals and an empty set;
+    // when both readings fail at the next token, it reports the formals'.
+    if (t.begin == after_empty_braces_) expecting = "':' or '@'";
     std::string msg = "syntax error, unexpected ";
     msg += token_name(t.kind);
     if (!expecting.empty()) {
@@ -205,30 +218,49 @@ class Parser {
   }
 
   // ---- grammar ------------------------------------------------------------------
+  // OUTLINED functions stay out of the frames of the six that every nesting
+  // level passes through (see "expr_function" below).
+#define OUTLINED [[gnu::noinline]]
   Expr* parse_expr();
-  bool at_formals();
-  Expr* parse_formals_lambda(const Token& start, Symbol arg);
+  OUTLINED bool at_lambda_arg();
+  OUTLINED bool at_legacy_let();
+  OUTLINED bool at_formals();
+  OUTLINED Expr* parse_lambda();
+  OUTLINED Expr* parse_formals_lambda(Symbol arg, uint32_t start = 0);
+  OUTLINED Expr* parse_assert_with();
+  OUTLINED Expr* parse_let();
+  OUTLINED Expr* parse_if();
   Expr* parse_op(int min_prec);
+  OUTLINED Expr* make_has_attr(uint32_t op_begin, Expr* lhs);
+  OUTLINED Expr* make_binary(Tok op, uint32_t op_begin, uint32_t lhs_begin, Expr* lhs, uint32_t rhs_begin,
+                             Expr* rhs);
   Expr* parse_prefix();
+  OUTLINED Expr* make_prefix(Tok op, uint32_t begin, Expr* e);
   Expr* parse_app();
+  OUTLINED Expr* make_call(uint32_t begin, Expr* fun, std::vector<Expr*>& args);
   Expr* parse_select();
+  OUTLINED Expr* parse_select_path(uint32_t begin, Expr* e);
+  OUTLINED Expr* make_or_call(uint32_t begin, Expr* e);
   Expr* parse_simple();
-  Expr* parse_list(const Token& open);
-  Expr* parse_number(const Token& t);
+  OUTLINED Expr* parse_atom();
+  OUTLINED Expr* parse_parens();
+  OUTLINED Expr* parse_set();
+  OUTLINED Expr* parse_list();
 
-  AttrName parse_attr_name();
-  AttrPath parse_attrpath();
-  void parse_binds(ExprAttrs* attrs);
-  void parse_inherit(ExprAttrs* attrs);
-  void add_attr(ExprAttrs* attrs, const AttrPath& path, Expr* e, PosIdx pos);
-  [[noreturn]] void dup_attr(const AttrPath& path, PosIdx pos, PosIdx prev);
-  std::string show_attr_path(const AttrPath& path);
+  OUTLINED AttrName parse_attr_name();
+  OUTLINED AttrPath parse_attrpath();
+  OUTLINED void parse_binds(ExprAttrs* attrs);
+  OUTLINED void parse_inherit(ExprAttrs* attrs);
+  OUTLINED void add_attr(ExprAttrs* attrs, const AttrPath& path, Expr* e, PosIdx pos);
+  [[noreturn]] OUTLINED void dup_attr(const AttrPath& path, PosIdx pos, PosIdx prev);
+  OUTLINED std::string show_attr_path(const AttrPath& path);
 
-  Expr* parse_string(const Token& open);
-  Expr* parse_ind_string(const Token& open);
-  Expr* strip_indentation(PosIdx pos, std::vector<IndPart>& parts);
-  Expr* parse_path(const Token& t);
-  Expr* parse_interpolation(const Piece& dollar);
+  OUTLINED Expr* parse_string(const Token& open);
+  OUTLINED Expr* parse_ind_string(const Token& open);
+  OUTLINED Expr* strip_indentation(PosIdx pos, std::vector<IndPart>& parts);
+  OUTLINED Expr* parse_path(const Token& t);
+  OUTLINED Expr* parse_interpolation();
+#undef OUTLINED
 
   EvalState& state_;
   Lexer lex_;
@@ -237,79 +269,62 @@ class Parser {
   Token peeked_;
   bool have_peeked_ = false;
   uint32_t depth_ = 0;
+  /// Offset of the token after a `{ }` that could have been formals; see unexpected().
+  uint32_t after_empty_braces_ = UINT32_MAX;
   Symbol sym_or_, sym_body_, sym_find_file_, sym_nix_path_;
 };
 
 // ---- expr_function, expr_if ----------------------------------------------------
+//
+// The functions on the path every nesting level takes — parse_expr, parse_op,
+// parse_prefix, parse_app, parse_select, parse_simple — keep few locals and
+// leave the rest to OUTLINED helpers, so that a level costs little stack even
+// in sanitizer builds (which give every inlined local its own slot).
 
 Expr* Parser::parse_expr() {
-  const Token t = peek();
-  Nest nest(*this, t.begin);
-  switch (t.kind) {
-    case Tok::Id: {
-      Tok after = peek2().kind;
-      if (after == Tok::Colon) {
-        take();
-        take();
-        Expr* body = parse_expr();
-        return state_.new_expr<ExprLambda>(at(t.begin), intern(text(t)), nullptr, body);
-      }
-      if (after == Tok::At) {
-        take();
-        take();
-        if (peek().kind != Tok::LBrace) unexpected(peek(), "'{'");
-        return parse_formals_lambda(t, intern(text(t)));
-      }
+  const Tok kind = peek().kind;
+  Nest nest(*this, peek().begin);
+  switch (kind) {
+    case Tok::Id:
+      if (at_lambda_arg()) return parse_lambda();
       break;
-    }
     case Tok::LBrace:
-      if (at_formals()) return parse_formals_lambda(t, Symbol{});
+      if (at_formals()) return parse_formals_lambda(Symbol{});
       break;
     case Tok::Assert:
-    case Tok::With: {
-      take();
-      Expr* first = parse_expr();
-      expect(Tok::Semicolon, "';'");
-      Expr* body = parse_expr();
-      if (t.kind == Tok::Assert) return state_.new_expr<ExprAssert>(at(t.begin), first, body);
-      return state_.new_expr<ExprWith>(at(t.begin), first, body);
-    }
-    case Tok::Let: {
-      if (peek2().kind == Tok::LBrace) break;  // legacy `let { … }`: an expr_simple
-      take();
-      auto* attrs = state_.new_expr<ExprAttrs>(at(t.begin));
-      parse_binds(attrs);
-      if (peek().kind != Tok::In) unexpected(peek());
-      take();
-      Expr* body = parse_expr();
-      // As in Nix, checked once the whole `let` is parsed.
-      if (!attrs->dynamic_attrs.empty()) throw ParseError("dynamic attributes not allowed in let", at(t.begin));
-      return state_.new_expr<ExprLet>(at(t.begin), attrs, body);
-    }
-    case Tok::If: {
-      take();
-      Expr* cond = parse_expr();
-      expect(Tok::Then, "THEN");
-      Expr* then = parse_expr();
-      expect(Tok::Else, "ELSE");
-      Expr* else_ = parse_expr();
-      return state_.new_expr<ExprIf>(at(t.begin), cond, then, else_);
-    }
+    case Tok::With:
+      return parse_assert_with();
+    case Tok::Let:
+      if (!at_legacy_let()) return parse_let();
+      break;
+    case Tok::If:
+      return parse_if();
     default:
       break;
   }
   return parse_op(1);
 }
 
+/// With peek() at an ID: does `:` or `@` follow, making it a lambda?
+bool Parser::at_lambda_arg() {
+  Tok after = peek2().kind;
+  return after == Tok::Colon || after == Tok::At;
+}
+
+/// With peek() at `let`: is it the legacy `let { … }` (an expr_simple)?
+bool Parser::at_legacy_let() { return peek2().kind == Tok::LBrace; }
+
 /// With peek() at `{`: is this a lambda's formals rather than a set? Formals
 /// are `{ }` before `:` or `@`, `{ x` before `,` `?` or `}`, and `{ ...`.
 bool Parser::at_formals() {
+  peek();
   Lexer::State saved = lex_.save();
   Token t1 = lex_.next();
   bool formals = t1.kind == Tok::Ellipsis;
   if (t1.kind == Tok::RBrace) {
-    Tok t2 = lex_.next().kind;
-    formals = t2 == Tok::Colon || t2 == Tok::At;
+    Token t2 = lex_.next();
+    formals = t2.kind == Tok::Colon || t2.kind == Tok::At;
+    if (!formals) after_empty_braces_ = t2.begin;
   } else if (t1.kind == Tok::Id) {
     Tok t2 = lex_.next().kind;
     formals = t2 == Tok::Comma || t2 == Tok::Question || t2 == Tok::RBrace;
@@ -318,14 +333,27 @@ bool Parser::at_formals() {
   return formals;
 }
 
-/// `{ a, b ? e, ... }: body`, `{ … } @ x: body` and (with `arg` already read)
-/// `x @ { … }: body`; peek() is the `{`.
-Expr* Parser::parse_formals_lambda(const Token& start, Symbol arg) {
-  take();
+/// `x: body` or `x @ { … }: body`.
+Expr* Parser::parse_lambda() {
+  const Token id = take();
+  const Symbol arg = intern(text(id));
+  if (take().kind == Tok::At) {
+    if (peek().kind != Tok::LBrace) unexpected(peek(), "'{'");
+    return parse_formals_lambda(arg, id.begin);
+  }
+  Expr* body = parse_expr();
+  return state_.new_expr<ExprLambda>(at(id.begin), arg, nullptr, body);
+}
+
+/// `{ a, b ? e, ... }: body` and `{ … } @ x: body`, or with `arg` already
+/// read (starting at `start`) `x @ { … }: body`; peek() is the `{`.
+Expr* Parser::parse_formals_lambda(Symbol arg, uint32_t start) {
+  const Token open = take();
+  if (!arg) start = open.begin;
   std::vector<Formal> list;
   bool ellipsis = false;
   for (;;) {
-    Token t = peek();
+    const Token t = peek();
     if (t.kind == Tok::RBrace) break;
     if (t.kind == Tok::Ellipsis) {
       take();
@@ -333,7 +361,8 @@ Expr* Parser::parse_formals_lambda(const Token& start, Symbol arg) {
       if (peek().kind != Tok::RBrace) unexpected(peek(), "'}'");
       break;
     }
-    if (t.kind != Tok::Id) unexpected(t);
+    // Bison, having reduced what it could, wants only the `}` here.
+    if (t.kind != Tok::Id) unexpected(t, "'}'");
     take();
     Formal f{at(t.begin), intern(text(t)), nullptr};
     if (peek().kind == Tok::Question) {
@@ -345,7 +374,7 @@ Expr* Parser::parse_formals_lambda(const Token& start, Symbol arg) {
       take();
       continue;
     }
-    if (peek().kind != Tok::RBrace) unexpected(peek(), "',' or '}'");
+    if (peek().kind != Tok::RBrace) unexpected(peek(), "'}'");
     break;
   }
   take();
@@ -354,12 +383,13 @@ Expr* Parser::parse_formals_lambda(const Token& start, Symbol arg) {
     arg = intern(text(expect(Tok::Id, "ID")));
     expect(Tok::Colon, "':'");
   } else {
-    expect(Tok::Colon, start.kind == Tok::Id ? "':'" : "':' or '@'");
+    expect(Tok::Colon, start == open.begin ? "':' or '@'" : "':'");
   }
   Expr* body = parse_expr();
 
-  // Duplicates are reported like Nix: the smallest duplicated symbol, at its
-  // second occurrence; then a formal that repeats the `@` name.
+  // As in Nix, checked once the lambda is parsed: the smallest duplicated
+  // symbol is reported at its second occurrence; then a formal that repeats
+  // the `@` name, at the lambda.
   std::sort(list.begin(), list.end(), [](const Formal& a, const Formal& b) {
     return a.name != b.name ? a.name < b.name : a.pos.id < b.pos.id;
   });
@@ -369,73 +399,124 @@ Expr* Parser::parse_formals_lambda(const Token& start, Symbol arg) {
                        list[i + 1].pos);
     }
   }
+  if (arg && std::any_of(list.begin(), list.end(), [&](const Formal& f) { return f.name == arg; })) {
+    throw ParseError("duplicate formal function argument '" + std::string(state_.symbols[arg]) + "'", at(start));
+  }
   Formals* formals = state_.new_formals();
   formals->formals = std::move(list);
   formals->ellipsis = ellipsis;
-  if (arg && std::any_of(formals->formals.begin(), formals->formals.end(),
-                         [&](const Formal& f) { return f.name == arg; })) {
-    throw ParseError("duplicate formal function argument '" + std::string(state_.symbols[arg]) + "'",
-                     at(start.begin));
-  }
-  return state_.new_expr<ExprLambda>(at(start.begin), arg, formals, body);
+  return state_.new_expr<ExprLambda>(at(start), arg, formals, body);
+}
+
+/// `assert cond; body` and `with attrs; body`.
+Expr* Parser::parse_assert_with() {
+  const Token t = take();
+  Expr* first = parse_expr();
+  expect(Tok::Semicolon, "';'");
+  Expr* body = parse_expr();
+  if (t.kind == Tok::Assert) return state_.new_expr<ExprAssert>(at(t.begin), first, body);
+  return state_.new_expr<ExprWith>(at(t.begin), first, body);
+}
+
+/// `let binds in body`. Dynamic names are not allowed at the top level of
+/// the bindings (as in Nix, checked once the whole `let` is parsed).
+Expr* Parser::parse_let() {
+  const Token t = take();
+  auto* attrs = state_.new_expr<ExprAttrs>(at(t.begin));
+  parse_binds(attrs);
+  if (peek().kind != Tok::In) unexpected(peek());
+  take();
+  Expr* body = parse_expr();
+  if (!attrs->dynamic_attrs.empty()) throw ParseError("dynamic attributes not allowed in let", at(t.begin));
+  return state_.new_expr<ExprLet>(at(t.begin), attrs, body);
+}
+
+Expr* Parser::parse_if() {
+  const Token t = take();
+  Expr* cond = parse_expr();
+  expect(Tok::Then, "THEN");
+  Expr* then = parse_expr();
+  expect(Tok::Else, "ELSE");
+  Expr* else_ = parse_expr();
+  return state_.new_expr<ExprIf>(at(t.begin), cond, then, else_);
 }
 
 // ---- expr_op: operators --------------------------------------------------------
 
-/// Precedence climbing over kBinary: reads operators binding at least as
-/// tightly as `min_prec`. A right operand is read with the operator's own
+/// Precedence climbing over binary_info: reads operators binding at least
+/// as tightly as `min_prec`. A right operand is read with the operator's own
 /// level (right-associative) or one above; a non-associative level may not
 /// repeat (`a == b == c` is a syntax error, as in Nix).
 Expr* Parser::parse_op(int min_prec) {
-  const size_t lhs_begin = peek().begin;
+  const uint32_t lhs_begin = peek().begin;
   Nest nest(*this);  // one level per operator: a chain `a + b + …` nests its tree
   Expr* lhs = parse_prefix();
   int nonassoc_prec = 0;
   for (;;) {
-    const Token op = peek();
-    const BinaryInfo info = binary_info(op.kind);
+    const Tok op = peek().kind;
+    const uint32_t op_begin = peek().begin;
+    const BinaryInfo info = binary_info(op);
     if (info.prec == 0 || info.prec < min_prec) break;
-    if (info.prec == nonassoc_prec) unexpected(op);
+    if (info.prec == nonassoc_prec) unexpected(peek());
     take();
-    nest.add(op.begin);
-    if (op.kind == Tok::Question) {
-      lhs = state_.new_expr<ExprOpHasAttr>(at(op.begin), lhs, parse_attrpath());
+    nest.add(op_begin);
+    if (op == Tok::Question) {
+      lhs = make_has_attr(op_begin, lhs);
     } else {
-      const size_t rhs_begin = peek().begin;
+      const uint32_t rhs_begin = peek().begin;
       Expr* rhs = parse_op(info.assoc == Assoc::Right ? info.prec : info.prec + 1);
-      if (op.kind == Tok::Plus) {
-        std::vector<std::pair<PosIdx, Expr*>> parts{{at(lhs_begin), lhs}, {at(rhs_begin), rhs}};
-        lhs = state_.new_expr<ExprConcatStrings>(at(op.begin), false, std::move(parts));
-      } else {
-        lhs = state_.new_expr<ExprBinOp>(at(op.begin), binop_of(op.kind), lhs, rhs);
-      }
+      lhs = make_binary(op, op_begin, lhs_begin, lhs, rhs_begin, rhs);
     }
     nonassoc_prec = info.assoc == Assoc::None ? info.prec : 0;
   }
   return lhs;
 }
 
-/// `! e` and unary `- e` (which becomes `0 - e`), else an application.
-Expr* Parser::parse_prefix() {
-  const Token t = peek();
-  if (t.kind != Tok::Not && t.kind != Tok::Minus) return parse_app();
-  take();
-  Nest nest(*this, t.begin);
-  if (t.kind == Tok::Not) return state_.new_expr<ExprOpNot>(at(t.begin), parse_op(kNotPrec + 1));
-  Expr* e = parse_op(kNegatePrec + 1);
-  Value zero;
-  zero.mk_int(0);
-  return state_.new_expr<ExprBinOp>(at(t.begin), BinOp::Sub, state_.new_expr<ExprLiteral>(at(t.begin), zero), e);
+Expr* Parser::make_has_attr(uint32_t op_begin, Expr* lhs) {
+  return state_.new_expr<ExprOpHasAttr>(at(op_begin), lhs, parse_attrpath());
 }
 
-/// `f a b c`: one ExprCall holding every argument. As in Nix, arguments are
-/// appended to a function expression that is itself a call (`(f a) b`).
+/// `+` is ExprConcatStrings (it also adds numbers and paths); the other
+/// operators are ExprBinOp.
+Expr* Parser::make_binary(Tok op, uint32_t op_begin, uint32_t lhs_begin, Expr* lhs, uint32_t rhs_begin,
+                          Expr* rhs) {
+  if (op == Tok::Plus) {
+    std::vector<std::pair<PosIdx, Expr*>> parts{{at(lhs_begin), lhs}, {at(rhs_begin), rhs}};
+    return state_.new_expr<ExprConcatStrings>(at(op_begin), false, std::move(parts));
+  }
+  return state_.new_expr<ExprBinOp>(at(op_begin), binop_of(op), lhs, rhs);
+}
+
+/// `! e` and unary `- e`, else an application.
+Expr* Parser::parse_prefix() {
+  const Tok kind = peek().kind;
+  if (kind != Tok::Not && kind != Tok::Minus) return parse_app();
+  const uint32_t begin = take().begin;
+  Nest nest(*this, begin);
+  return make_prefix(kind, begin, parse_op((kind == Tok::Not ? kNotPrec : kNegatePrec) + 1));
+}
+
+/// `!e` is ExprOpNot; `-e` is `0 - e`, as in Nix.
+Expr* Parser::make_prefix(Tok op, uint32_t begin, Expr* e) {
+  if (op == Tok::Not) return state_.new_expr<ExprOpNot>(at(begin), e);
+  Value zero;
+  zero.mk_int(0);
+  return state_.new_expr<ExprBinOp>(at(begin), BinOp::Sub, state_.new_expr<ExprLiteral>(at(begin), zero), e);
+}
+
+/// `f a b c`: one ExprCall holding every argument.
 Expr* Parser::parse_app() {
-  const size_t begin = peek().begin;
+  const uint32_t begin = peek().begin;
   Expr* fun = parse_select();
   if (!starts_operand(peek().kind)) return fun;
   std::vector<Expr*> args;
   while (starts_operand(peek().kind)) args.push_back(parse_select());
+  return make_call(begin, fun, args);
+}
+
+/// As in Nix, arguments are appended to a function expression that is
+/// itself a call (`(f a) b`, `<nixpkgs> {}`).
+Expr* Parser::make_call(uint32_t begin, Expr* fun, std::vector<Expr*>& args) {
   if (auto* call = dynamic_cast<ExprCall*>(fun)) {
     call->args.insert(call->args.end(), args.begin(), args.end());
     return call;
@@ -446,30 +527,57 @@ Expr* Parser::parse_app() {
 /// `e.a.b`, `e.a.b or default`, and Nix's backwards-compatible `f or`,
 /// which applies `f` to a variable named `or` (so `fold or [] l` works).
 Expr* Parser::parse_select() {
-  const size_t begin = peek().begin;
+  const uint32_t begin = peek().begin;
   Expr* e = parse_simple();
-  const Token t = peek();
-  if (t.kind == Tok::Dot) {
-    take();
-    AttrPath path = parse_attrpath();
-    Expr* def = nullptr;
-    if (peek().kind == Tok::OrKw) {
-      Nest nest(*this, take().begin);
-      def = parse_select();
-    }
-    return state_.new_expr<ExprSelect>(at(begin), e, std::move(path), def);
-  }
-  if (t.kind == Tok::OrKw) {
-    take();
-    std::vector<Expr*> args{state_.new_expr<ExprVar>(at(t.begin), sym_or_)};
-    return state_.new_expr<ExprCall>(at(begin), e, std::move(args));
-  }
+  const Tok kind = peek().kind;
+  if (kind == Tok::Dot) return parse_select_path(begin, e);
+  if (kind == Tok::OrKw) return make_or_call(begin, e);
   return e;
+}
+
+Expr* Parser::parse_select_path(uint32_t begin, Expr* e) {
+  take();
+  AttrPath path = parse_attrpath();
+  Expr* def = nullptr;
+  if (peek().kind == Tok::OrKw) {
+    Nest nest(*this, take().begin);
+    def = parse_select();
+  }
+  return state_.new_expr<ExprSelect>(at(begin), e, std::move(path), def);
+}
+
+Expr* Parser::make_or_call(uint32_t begin, Expr* e) {
+  const Token t = take();
+  std::vector<Expr*> args{state_.new_expr<ExprVar>(at(t.begin), sym_or_)};
+  return state_.new_expr<ExprCall>(at(begin), e, std::move(args));
 }
 
 // ---- expr_simple ------------------------------------------------------------------
 
 Expr* Parser::parse_simple() {
+  switch (peek().kind) {
+    case Tok::Quote:
+      return parse_string(take());
+    case Tok::IndStringOpen:
+      return parse_ind_string(take());
+    case Tok::Path:
+    case Tok::HPath:
+      return parse_path(take());
+    case Tok::LParen:
+      return parse_parens();
+    case Tok::LBrace:
+    case Tok::Rec:
+    case Tok::Let:
+      return parse_set();
+    case Tok::LBracket:
+      return parse_list();
+    default:
+      return parse_atom();
+  }
+}
+
+/// Variables and the literals that are a single token.
+Expr* Parser::parse_atom() {
   const Token t = peek();
   const PosIdx pos = at(t.begin);
   switch (t.kind) {
@@ -486,16 +594,6 @@ Expr* Parser::parse_simple() {
       if (t.kind == Tok::Int) v.mk_int(t.integer); else v.mk_float(t.fpoint);
       return state_.new_expr<ExprLiteral>(pos, v);
     }
-    case Tok::Quote:
-      take();
-      return parse_string(t);
-    case Tok::IndStringOpen:
-      take();
-      return parse_ind_string(t);
-    case Tok::Path:
-    case Tok::HPath:
-      take();
-      return parse_path(t);
     case Tok::SPath: {
       // <name> is `__findFile __nixPath "name"`, exactly as in Nix.
       take();
@@ -506,39 +604,41 @@ Expr* Parser::parse_simple() {
     case Tok::Uri:
       take();
       return mk_string(pos, text(t));
-    case Tok::LParen: {
-      take();
-      Expr* e = parse_expr();
-      expect(Tok::RParen, "')'");
-      return e;
-    }
-    case Tok::LBrace:
-    case Tok::Rec:
-    case Tok::Let: {
-      // `{ … }`, `rec { … }`, and the legacy `let { …; body = …; }`, which
-      // is `(rec { … }).body`.
-      take();
-      const Token open = t.kind == Tok::LBrace ? t : expect(Tok::LBrace, "'{'");
-      auto* attrs = state_.new_expr<ExprAttrs>(at(open.begin));
-      attrs->recursive = t.kind != Tok::LBrace;
-      parse_binds(attrs);
-      if (peek().kind != Tok::RBrace) unexpected(peek());
-      take();
-      if (t.kind != Tok::Let) return attrs;
-      return state_.new_expr<ExprSelect>(pos, attrs, AttrPath{AttrName{sym_body_, nullptr}}, nullptr);
-    }
-    case Tok::LBracket: {
-      take();
-      Nest nest(*this, t.begin);
-      auto* list = state_.new_expr<ExprList>(pos);
-      while (starts_operand(peek().kind)) list->elems.push_back(parse_select());
-      if (peek().kind != Tok::RBracket) unexpected(peek());
-      take();
-      return list;
-    }
     default:
       unexpected(t);
   }
+}
+
+Expr* Parser::parse_parens() {
+  take();
+  Expr* e = parse_expr();
+  expect(Tok::RParen, "')'");
+  return e;
+}
+
+/// `{ … }`, `rec { … }`, and the legacy `let { …; body = …; }`, which is
+/// `(rec { … }).body`.
+Expr* Parser::parse_set() {
+  const Token t = take();
+  const Token open = t.kind == Tok::LBrace ? t : expect(Tok::LBrace, "'{'");
+  auto* attrs = state_.new_expr<ExprAttrs>(at(open.begin));
+  attrs->recursive = t.kind != Tok::LBrace;
+  parse_binds(attrs);
+  if (peek().kind != Tok::RBrace) unexpected(peek());
+  take();
+  if (t.kind != Tok::Let) return attrs;
+  return state_.new_expr<ExprSelect>(at(t.begin), attrs, AttrPath{AttrName{sym_body_, nullptr}}, nullptr);
+}
+
+/// `[ a b c ]`: the elements are expr_selects, so `[ f x ]` has two.
+Expr* Parser::parse_list() {
+  const Token t = take();
+  Nest nest(*this, t.begin);
+  auto* list = state_.new_expr<ExprList>(at(t.begin));
+  while (starts_operand(peek().kind)) list->elems.push_back(parse_select());
+  if (peek().kind != Tok::RBracket) unexpected(peek());
+  take();
+  return list;
 }
 
 // ---- attribute paths and bindings ---------------------------------------------------
@@ -599,7 +699,9 @@ void Parser::parse_binds(ExprAttrs* attrs) {
   }
 }
 
-/// `inherit a "b" ${"c"};` and `inherit (e) a b;`. The names must be static.
+/// `inherit a "b" ${"c"};` and `inherit (e) a b;`. The names must be
+/// static; as in Nix, they are added (and checked for duplicates) once the
+/// statement has been read up to its `;`.
 void Parser::parse_inherit(ExprAttrs* attrs) {
   take();
   Expr* from = nullptr;
@@ -608,24 +710,30 @@ void Parser::parse_inherit(ExprAttrs* attrs) {
     from = parse_expr();
     expect(Tok::RParen, "')'");
   }
+  std::vector<std::pair<Symbol, PosIdx>> names;
   while (starts_attr_name(peek().kind)) {
     const PosIdx pos = at(peek().begin);
     const AttrName name = parse_attr_name();
     if (!name.symbol) throw ParseError("dynamic attributes not allowed in inherit", pos);
-    if (auto it = attrs->attrs.find(name.symbol); it != attrs->attrs.end()) dup_attr({name}, pos, it->second.pos);
+    names.emplace_back(name.symbol, pos);
+  }
+  if (peek().kind != Tok::Semicolon) unexpected(peek());
+  take();
+  for (const auto& [name, pos] : names) {
+    if (auto it = attrs->attrs.find(name); it != attrs->attrs.end()) {
+      dup_attr({AttrName{name, nullptr}}, pos, it->second.pos);
+    }
     ExprAttrs::AttrDef def;
     def.pos = pos;
     if (from) {
       def.kind = ExprAttrs::AttrDef::Kind::InheritedFrom;
-      def.e = state_.new_expr<ExprSelect>(pos, from, AttrPath{name}, nullptr);
+      def.e = state_.new_expr<ExprSelect>(pos, from, AttrPath{AttrName{name, nullptr}}, nullptr);
     } else {
       def.kind = ExprAttrs::AttrDef::Kind::Inherited;
-      def.e = state_.new_expr<ExprVar>(pos, name.symbol);
+      def.e = state_.new_expr<ExprVar>(pos, name);
     }
-    attrs->attrs.emplace(name.symbol, def);
+    attrs->attrs.emplace(name, def);
   }
-  if (peek().kind != Tok::Semicolon) unexpected(peek());
-  take();
 }
 
 /// Adds `path = e` to `attrs` as Nix's addAttr does: every component but the
@@ -691,13 +799,14 @@ void Parser::dup_attr(const AttrPath& path, PosIdx pos, PosIdx prev) {
                    pos);
 }
 
-/// `a.b."${e}"`, as Nix shows attribute paths in messages.
+/// `a."b c"."${e}"`, as Nix shows attribute paths in messages.
 std::string Parser::show_attr_path(const AttrPath& path) {
   std::ostringstream out;
   for (size_t i = 0; i < path.size(); ++i) {
     if (i > 0) out << '.';
     if (path[i].symbol) {
-      out << state_.symbols[path[i].symbol];
+      std::string_view name = state_.symbols[path[i].symbol];
+      if (is_identifier(name)) out << name; else out << quote_string(name);
     } else {
       out << "\"${";
       path[i].expr->show(state_.symbols, out);
@@ -709,8 +818,7 @@ std::string Parser::show_attr_path(const AttrPath& path) {
 
 // ---- string and path literals ---------------------------------------------------------
 
-Expr* Parser::parse_interpolation(const Piece& dollar) {
-  Nest nest(*this, dollar.begin);
+Expr* Parser::parse_interpolation() {
   Expr* e = parse_expr();
   expect(Tok::RBrace, "'}'");
   return e;
@@ -737,7 +845,7 @@ Expr* Parser::parse_string(const Token& open) {
         break;
       case Piece::Kind::DollarCurly:
         flush();
-        parts.emplace_back(at(p.begin), parse_interpolation(p));
+        parts.emplace_back(at(p.begin), parse_interpolation());
         interpolated = true;
         break;
       case Piece::Kind::End:
@@ -765,7 +873,7 @@ Expr* Parser::parse_ind_string(const Token& open) {
     IndPart part;
     part.pos = at(p.begin);
     if (p.kind == Piece::Kind::DollarCurly) {
-      part.expr = parse_interpolation(p);
+      part.expr = parse_interpolation();
     } else {
       part.text = std::move(p.text);
       part.has_indentation = p.has_indentation;
@@ -884,7 +992,7 @@ Expr* Parser::parse_path(const Token& t) {
     Piece p = lex_.path_piece();
     if (p.kind == Piece::Kind::DollarCurly) {
       flush();
-      parts.emplace_back(at(p.begin), parse_interpolation(p));
+      parts.emplace_back(at(p.begin), parse_interpolation());
       interpolated = true;
       slash = false;
     } else if (p.kind == Piece::Kind::Text) {
@@ -892,7 +1000,8 @@ Expr* Parser::parse_path(const Token& t) {
       text += p.text;
       slash = p.text.ends_with('/');
     } else {
-      if (slash) throw ParseError("path has a trailing slash", at(p.begin));
+      // At the end of the input Nix points at the path itself.
+      if (slash) throw ParseError("path has a trailing slash", at(p.begin < lex_.source().size() ? p.begin : t.begin));
       // Text after a trailing slash but no `${`: `./a//b` (Nix's grammar
       // wants an interpolation there).
       if (text_pos && !interpolated) {

@@ -110,6 +110,9 @@ TEST(Print, RepeatedValues) {
       {"let x = [ ]; y = { }; in [ x x y y ]", "[ [ ] [ ] { } { } ]"},
       // Equal but distinct values are printed in full.
       {"[ [ 1 ] [ 1 ] ]", "[ [ 1 ] [ 1 ] ]"},
+      // Lists of one or two elements (stored inline in Nix) are the same
+      // only when they are the same value, even if they share elements.
+      {"let a = [ 1 ]; in [ a (a ++ [ ]) ]", "[ [ 1 ] [ 1 ] ]"},
       // A cycle ends at its first repetition.
       {"let x = { a = x; }; in x", "{ a = «repeated»; }"},
   });
