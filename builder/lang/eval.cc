@@ -265,20 +265,31 @@ static void update(EvalState& state, Value& a, Value& b, Value& out, PosIdx pos)
   }
   const Bindings& l = *a.attrs;
   const Bindings& r = *b.attrs;
+  // When every name of one side sorts after every name of the other, the
+  // sides are disjoint and the result is one followed by the other: append,
+  // in place if the lower side's storage allows it (see Bindings), else into
+  // new storage with room to grow, so a fold of such updates is linear
+  // whichever side the accumulator is on.
+  const Bindings* low = nullptr;
+  const Bindings* high = nullptr;
   if (r.attrs[0].name.id > l.attrs[l.size - 1].name.id) {
-    // Every new name sorts after the old ones: append, in place if the
-    // left set's storage allows it (see Bindings), else into new storage
-    // with room to grow, so a fold of such updates is linear.
+    low = &l;
+    high = &r;
+  } else if (l.attrs[0].name.id > r.attrs[r.size - 1].name.id) {
+    low = &r;
+    high = &l;
+  }
+  if (low) {
     Bindings* m;
-    if (l.can_append(r.size)) {
-      m = state.share_bindings(l, l.size);
+    if (low->can_append(high->size)) {
+      m = state.share_bindings(*low, low->size);
     } else {
-      m = state.alloc_bindings(size_t{l.size + r.size} * 2);
-      std::memcpy(m->attrs, l.attrs, l.size * sizeof(Attr));
-      m->size = *m->used = l.size;
+      m = state.alloc_bindings(size_t{low->size + high->size} * 2);
+      std::memcpy(m->attrs, low->attrs, low->size * sizeof(Attr));
+      m->size = *m->used = low->size;
     }
-    std::memcpy(m->attrs + m->size, r.attrs, r.size * sizeof(Attr));
-    m->size += r.size;
+    std::memcpy(m->attrs + m->size, high->attrs, high->size * sizeof(Attr));
+    m->size += high->size;
     *m->used = m->size;
     out.mk_attrs(m);
     return;

@@ -106,6 +106,12 @@ TEST(Eval, UpdateAppendingInPlaceLeavesOtherSetsIntact) {
   EXPECT_EQ(eval_str("builtins.length (builtins.attrNames (builtins.foldl' (acc: i: acc // { \"a${toString i}\" = i; })"
                      " { } (builtins.genList (i: i) 1000)))"),
             "1000");
+  // The accumulator on the right: the new names still sort after.
+  EXPECT_EQ(eval_str("let s = builtins.foldl' (acc: i: { \"a${toString i}\" = i; } // acc) { a0 = -1; }"
+                     " (builtins.genList (i: i) 1000); in [ (builtins.length (builtins.attrNames s)) s.a0 s.a999 ]"),
+            "[ 1000 -1 999 ]");
+  EXPECT_EQ(eval_str("let a = { y = 1; } // { x = 2; }; b = { z = 3; } // a; c = { w = 4; } // a; in [ b c a ]"),
+            "[ { x = 2; y = 1; z = 3; } { w = 4; x = 2; y = 1; } { x = 2; y = 1; } ]");
 }
 
 TEST(Eval, Operators) {
