@@ -2,6 +2,8 @@
 // way `nix-instantiate --eval` does (or as JSON with --json).
 //
 //   cairn eval [--strict] [--json] [-I PATH]… (FILE | --expr EXPR) [-A ATTRPATH]
+//   cairn eval --host NAME [OPTION.PATH] [--json]
+//   cairn eval --host NAME --closure
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include <sstream>
 
 #include "builder/cli/verbs.hh"
+#include "builder/eval/host.hh"
 #include "builder/lang/eval.hh"
 #include "builder/lang/print.hh"
 
@@ -23,6 +26,8 @@ struct EvalOptions {
   std::string file;
   std::string expr;
   std::string attr_path;
+  std::string host;
+  bool closure = false;
 };
 
 std::string current_dir() {
@@ -81,8 +86,50 @@ void auto_call(lang::EvalState& state, lang::Value& v) {
   state.call_function(fun, *empty, v, {});
 }
 
+// `--host NAME [OPTION.PATH]`: evaluates the host's configuration and
+// prints one option's value, or with --closure the closure description.
+int run_host(const EvalOptions& opts) {
+  using namespace lang;
+  EvalSettings settings;
+  settings.allow_environment = false;  // hermetic: no getEnv, no NIX_PATH
+  settings.home = "/homeless-shelter";
+  EvalState state(settings);
+  std::string cwd = current_dir();
+  std::string root = eval::find_repo_root(cwd);
+  if (root.empty()) {
+    std::cerr << "cairn: error: no configuration repository here: neither " << cwd
+              << " nor a parent holds a hosts/ directory; run cairn inside one" << std::endl;
+    return 1;
+  }
+  try {
+    eval::EvaluatedHost host = eval::evaluate_host(state, {root, opts.host, eval::default_stdlib_dir()});
+    Value v = *host.config;
+    if (opts.closure) {
+      eval::check_assertions(state, v);
+      select_attr_path(state, v, "system.closure");
+    } else if (!opts.file.empty()) {
+      select_attr_path(state, v, opts.file);
+    }
+    std::ostringstream out;
+    if (opts.json || opts.closure) {
+      state.force_deep(v);
+      print_json(state, v, out);
+    } else {
+      print_value(state, v, out, true);
+    }
+    out << '\n';
+    for (const std::string& w : eval::host_warnings(state, *host.config)) std::cerr << "warning: " << w << '\n';
+    std::cout << out.str() << std::flush;
+    return 0;
+  } catch (const EvalError& e) {
+    std::cerr << format_error(e, state.positions) << std::endl;
+    return 1;
+  }
+}
+
 int run_eval(const EvalOptions& opts) {
   using namespace lang;
+  if (!opts.host.empty()) return run_host(opts);
   EvalSettings settings;
   const char* home = std::getenv("HOME");
   settings.home = home ? home : "/";
@@ -134,8 +181,14 @@ void register_eval(CLI::App& app, VerbResult& run) {
   file->excludes(expr);
   cmd->add_option("-A,--attr", opts->attr_path, "Select an attribute path of the result")
       ->type_name("ATTRPATH");
+  auto* host = cmd->add_option("--host", opts->host,
+                               "Evaluate hosts/NAME of the configuration repository; FILE is then an option path")
+                   ->type_name("NAME");
+  cmd->add_flag("--closure", opts->closure, "With --host: print the closure description as canonical JSON")
+      ->needs(host);
+  host->excludes(expr);
   cmd->callback([opts, &run, cmd] {
-    if (opts->file.empty() && opts->expr.empty())
+    if (opts->file.empty() && opts->expr.empty() && opts->host.empty())
       throw CLI::ValidationError("cairn eval", "give a FILE to evaluate or --expr EXPR");
     (void)cmd;
     run = [opts] { return run_eval(*opts); };

@@ -31,9 +31,10 @@ void append_location(std::string& out, PosIdx pos, const PosTable& positions, st
 }
 
 void append_indented(std::string& out, std::string_view text, std::string_view indent) {
-  for (char c : text) {
-    out += c;
-    if (c == '\n') out += indent;
+  for (size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    // Indent continuation lines, but leave empty lines empty.
+    if (text[i] == '\n' && i + 1 < text.size() && text[i + 1] != '\n') out += indent;
   }
 }
 

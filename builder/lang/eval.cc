@@ -58,6 +58,7 @@ static Value* lookup_with(EvalState& state, Env* env, const ExprVar& var) {
     Value& set = *env->values[0];
     state.force_attrs(set, var.pos, "while evaluating the first subexpression of a with expression");
     if (const Attr* a = set.attrs->find(var.name)) return a->value;
+    if (set.attrs == state.open_set) return state.open_set_lookup(state, var.name);
     if (!env->prev_with)
       throw EvalError("undefined variable '" + std::string(state.symbols[var.name]) + "'", var.pos);
     env = up_levels(env, env->prev_with);
@@ -105,6 +106,10 @@ void ExprSelect::eval(EvalState& state, Env& env, Value& out) {
       state.force(*cur, pos);
       const Attr* a = cur->type == Type::Attrs ? cur->attrs->find(name) : nullptr;
       if (!a) {
+        if (cur->type == Type::Attrs && cur->attrs == state.open_set) {
+          cur = state.open_set_lookup(state, name);
+          continue;
+        }
         def->eval(state, env, out);
         return;
       }
@@ -112,6 +117,10 @@ void ExprSelect::eval(EvalState& state, Env& env, Value& out) {
     } else {
       state.force_attrs(*cur, pos, "while selecting an attribute");
       const Attr* a = cur->attrs->find(name);
+      if (!a && cur->attrs == state.open_set) {
+        cur = state.open_set_lookup(state, name);
+        continue;
+      }
       if (!a) {
         std::string msg = "attribute '" + std::string(state.symbols[name]) + "' missing";
         throw EvalError(msg, pos);

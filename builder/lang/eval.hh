@@ -213,6 +213,13 @@ class EvalState {
     ~DepthGuard() { --st.depth_; }
   };
 
+  /// An "open" attribute set: selecting a name it lacks (`s.x`, `with s; x`)
+  /// asks `open_set_lookup` for the value instead of failing. The module
+  /// system's stand-in `pkgs` uses it until the package index exists (it
+  /// accepts any package name); nullptr when unused.
+  const Bindings* open_set = nullptr;
+  std::function<Value*(EvalState&, Symbol)> open_set_lookup;
+
   /// Statistics for --stats / benchmarks.
   size_t thunks_forced = 0;
   size_t calls = 0;

@@ -1,0 +1,42 @@
+// Evaluating a host: hosts/<name>/default.nix plus the standard module
+// library, with `lib`, `pkgs` and `host` as module arguments, then the
+// assertions. This is what `cairn eval --host` and every later stage start
+// from.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "builder/eval/modules.hh"
+
+namespace cairn::eval {
+
+struct HostOptions {
+  std::string repo_root;   ///< the configuration repository (holds hosts/)
+  std::string host;        ///< name of a directory under hosts/
+  std::string stdlib_dir;  ///< the standard module library (holds module-list.nix)
+};
+
+struct EvaluatedHost {
+  lang::Value* config;
+  lang::Value* options;
+};
+
+/// The nearest directory at or above `start` that holds hosts/, or "".
+std::string find_repo_root(const std::string& start);
+
+/// The standard library's directory: $CAIRN_STDLIB, else the one cairn was
+/// built with.
+std::string default_stdlib_dir();
+
+/// Evaluates the host's module tree. Evaluation is hermetic: the state must
+/// have been made with allow_environment = false and no search path.
+EvaluatedHost evaluate_host(lang::EvalState& state, const HostOptions& opts);
+
+/// Throws "Failed assertions:\n- …" listing every failed assertion.
+void check_assertions(lang::EvalState& state, lang::Value& config);
+
+/// The messages of config.warnings.
+std::vector<std::string> host_warnings(lang::EvalState& state, lang::Value& config);
+
+}  // namespace cairn::eval

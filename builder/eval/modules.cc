@@ -1,0 +1,553 @@
+// eval_modules: collecting modules, the option tree, definitions, and the
+// lazy config (see modules.hh for the overview).
+#include "builder/eval/modules.hh"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "builder/eval/merge_thunk.hh"
+#include "builder/eval/option_errors.hh"
+#include "builder/eval/option_types.hh"
+
+namespace cairn::eval {
+
+using namespace lang;
+
+namespace {
+
+Value* get(EvalState& state, Value& set, std::string_view name) {
+  const Attr* a = set.attrs->find(state.symbols.intern(name));
+  return a ? a->value : nullptr;
+}
+
+bool has_type_tag(EvalState& state, Value& v, std::string_view tag) {
+  if (v.type != Type::Attrs) return false;
+  Value* t = get(state, v, "_type");
+  if (!t) return false;
+  state.force(*t, {});
+  return t->type == Type::String && t->string_view() == tag;
+}
+
+/// One collected module: where it came from and its two halves.
+struct Module {
+  std::string file;
+  std::string key;
+  PosIdx pos;
+  Value* options = nullptr;
+  Value* config = nullptr;
+};
+
+// Attributes a module may have besides its config in the shorthand form.
+constexpr std::string_view kReserved[] = {"_file", "key", "_class", "disabledModules", "imports",
+                                           "options", "config", "meta", "freeformType"};
+
+bool reserved(std::string_view n) {
+  return std::find(std::begin(kReserved), std::end(kReserved), n) != std::end(kReserved);
+}
+
+class ModuleEvaluator {
+ public:
+  ModuleEvaluator(EvalState& state, EvalModulesArgs args)
+      : state_(state), args_(std::move(args)), ctx_(std::make_shared<MergeContext>()) {
+    ctx_->display_root = args_.display_root;
+    ctx_->args = args_.args;
+    root_.loc = args_.prefix;
+  }
+
+  EvaluatedModules run() {
+    // `config` and `options` exist before anything is collected: module
+    // functions receive them, and reading them before they are built (to
+    // decide imports or the shape of a module) is infinite recursion, as in
+    // nixpkgs.
+    config_ = state_.alloc_value();
+    config_->type = Type::Blackhole;
+    options_ = state_.alloc_value();
+    options_->type = Type::Blackhole;
+    build_arg_set();
+
+    for (Value* m : args_.modules) collect(*m, "", "", {});
+    for (const Definition& d : args_.extra_defs) {
+      if (args_.extra_defs_are_config) {
+        state_.force(*d.value, d.pos);
+        if (d.value->type == Type::Attrs && !get(state_, *d.value, "config") && !get(state_, *d.value, "options") &&
+            !get(state_, *d.value, "imports")) {
+          modules_.push_back(Module{d.file, "", d.pos, nullptr, d.value});
+          continue;
+        }
+      }
+      collect(*d.value, d.file, "", d.pos);
+    }
+    std::erase_if(modules_, [&](const Module& m) { return !m.key.empty() && disabled_.count(m.key); });
+
+    for (const Module& m : modules_)
+      if (m.options) declare(root_, *m.options, m.file, m.pos);
+    // nixpkgs merges the module list reversed; list options show it.
+    for (auto it = modules_.rbegin(); it != modules_.rend(); ++it)
+      if (it->config) define(root_, it->config, it->file, it->pos, {}, -1);
+
+    resolve_freeform();
+    Value built = build_config(root_);
+    *config_ = built;
+    Value opts = build_options(root_);
+    *options_ = opts;
+    check_unmatched(root_);
+    return EvaluatedModules{config_, options_};
+  }
+
+ private:
+  void build_arg_set() {
+    BindingsBuilder b(state_, args_.args.size() + 2);
+    for (auto& [name, v] : args_.args) b.insert(name, v);
+    b.insert("config", config_);
+    b.insert("options", options_);
+    arg_set_ = state_.alloc_value();
+    arg_set_->mk_attrs(b.finish());
+  }
+
+  // Calls a module function with the arguments it asks for (all of them if
+  // it takes `...`), as nixpkgs does with functionArgs.
+  void call_module(Value& fun, Value& out, PosIdx pos) {
+    Value* arg = arg_set_;
+    if (fun.type == Type::Lambda && fun.lambda.fun->formals && !fun.lambda.fun->formals->ellipsis) {
+      BindingsBuilder b(state_, fun.lambda.fun->formals->formals.size());
+      for (const Formal& f : fun.lambda.fun->formals->formals)
+        if (const Attr* a = arg_set_->attrs->find(f.name)) b.insert(f.name, a->value);
+      arg = state_.alloc_value();
+      arg->mk_attrs(b.finish());
+    }
+    state_.call_function(fun, *arg, out, pos);
+  }
+
+  void collect(Value& m, const std::string& file, const std::string& key, PosIdx pos) {
+    state_.force(m, pos);
+    if (m.type == Type::Path || m.type == Type::String) {
+      std::string path = state_.coerce_to_path(m, pos, "while importing a module");
+      if (seen_.count(path)) return;
+      Value imported;
+      state_.eval_file(path, imported, pos);
+      load(imported, path, path, pos);
+      return;
+    }
+    load(m, file, key, pos);
+  }
+
+  void load(Value& m, const std::string& file, std::string key, PosIdx pos) {
+    state_.force(m, pos);
+    if (m.type == Type::Lambda || m.type == Type::PrimOp || m.type == Type::PrimOpApp ||
+        (m.type == Type::Attrs && state_.is_functor(m))) {
+      Value result;
+      try {
+        call_module(m, result, pos);
+        state_.force(result, pos);
+      } catch (EvalError& e) {
+        e.with_trace(pos, "while evaluating the module " + (file.empty() ? std::string("«inline»") : file));
+        throw;
+      }
+      load(result, file, key, pos);
+      return;
+    }
+    if (m.type != Type::Attrs)
+      throw TypeError(fmt::format("module {} is {}, but a module must be a set or a function",
+                                  file.empty() ? "«inline»" : show_file(state_, file, {}, args_.display_root),
+                                  show_type(m)),
+                      pos);
+    if (Value* k = get(state_, m, "key")) key = state_.coerce_to_string(*k, pos, {.coerce_more = true});
+    if (!key.empty()) {
+      if (seen_.count(key)) return;
+      seen_.insert(key);
+    }
+    std::string f = file;
+    if (Value* ff = get(state_, m, "_file")) f = state_.coerce_to_string(*ff, pos);
+
+    if (Value* imports = get(state_, m, "imports")) {
+      state_.force_list(*imports, pos, "while evaluating the imports of a module");
+      for (size_t i = 0; i < imports->list.size; ++i) collect(*imports->list.elems[i], f, "", pos);
+    }
+    if (Value* disabled = get(state_, m, "disabledModules")) {
+      state_.force_list(*disabled, pos, "while evaluating disabledModules");
+      for (size_t i = 0; i < disabled->list.size; ++i) {
+        Value& d = *disabled->list.elems[i];
+        state_.force(d, pos);
+        if (d.type == Type::Attrs && get(state_, d, "key")) {
+          disabled_.insert(state_.coerce_to_string(*get(state_, d, "key"), pos));
+        } else {
+          std::string p = state_.coerce_to_string(d, pos);
+          disabled_.insert(p.starts_with("/") ? canon_path(p) : p);
+        }
+      }
+    }
+    if (Value* ft = get(state_, m, "freeformType")) freeform_defs_.push_back(Definition{f, pos, ft, {}, -1});
+
+    Module mod{f, key, pos};
+    Value* options = get(state_, m, "options");
+    Value* config = get(state_, m, "config");
+    if (options || config) {
+      for (const Attr& a : *m.attrs)
+        if (!reserved(state_.symbols[a.name]))
+          throw EvalError(fmt::format("Module `{}' has an unsupported attribute `{}'. This is caused by introducing "
+                                      "a top-level `config' or `options' attribute. Add configuration attributes "
+                                      "immediately on the top level instead, or move all of them (namely: {}) into "
+                                      "the explicit `config' attribute.",
+                                      show_file(state_, f, {}, args_.display_root), state_.symbols[a.name],
+                                      state_.symbols[a.name]),
+                          a.pos);
+      mod.options = options;
+      mod.config = config;
+    } else {
+      // Shorthand: everything but the reserved attributes is config.
+      BindingsBuilder b(state_, m.attrs->size);
+      for (const Attr& a : *m.attrs)
+        if (!reserved(state_.symbols[a.name])) b.insert(a.name, a.value, a.pos);
+      Bindings* cfg = b.finish();
+      if (cfg->size) {
+        mod.config = state_.alloc_value();
+        mod.config->mk_attrs(cfg);
+      }
+    }
+    modules_.push_back(std::move(mod));
+  }
+
+  void declare(OptionNode& node, Value& v, const std::string& file, PosIdx pos) {
+    state_.force(v, pos);
+    if (v.type != Type::Attrs)
+      throw TypeError(fmt::format("the option declaration `{}' in `{}' is {}, but must be a set made by mkOption",
+                                  show_option(node.loc), show_file(state_, file, pos, args_.display_root),
+                                  show_type(v)),
+                      pos);
+    if (has_type_tag(state_, v, "option")) {
+      if (node.decl)
+        throw EvalError(fmt::format("The option `{}' in `{}' is already declared in `{}'.", show_option(node.loc),
+                                    show_file(state_, file, pos, args_.display_root),
+                                    show_file(state_, node.decl->file, node.decl->pos, args_.display_root)),
+                        pos);
+      if (!node.children.empty())
+        throw EvalError(fmt::format("The option `{}' in `{}' would be a parent of the options `{}'.",
+                                    show_option(node.loc), show_file(state_, file, pos, args_.display_root),
+                                    show_option(node.children.begin()->second->loc)),
+                        pos);
+      node.decl = std::make_unique<Declaration>(Declaration{&v, get(state_, v, "type"), file, pos});
+      return;
+    }
+    if (node.decl)
+      throw EvalError(fmt::format("The option `{}' in `{}' is already declared in `{}'.", show_option(node.loc),
+                                  show_file(state_, file, pos, args_.display_root),
+                                  show_file(state_, node.decl->file, node.decl->pos, args_.display_root)),
+                      pos);
+    for (const Attr& a : *v.attrs) {
+      std::string name(state_.symbols[a.name]);
+      auto& child = node.children[name];
+      if (!child) {
+        child = std::make_unique<OptionNode>();
+        child->loc = node.loc;
+        child->loc.push_back(name);
+      }
+      declare(*child, *a.value, file, a.pos ? a.pos : pos);
+    }
+  }
+
+  // Walks a module's config down to the options it defines, carrying mkIf
+  // conditions and mkOverride priorities found on the way (pushDown).
+  void define(OptionNode& node, Value* v, const std::string& file, PosIdx pos, std::vector<Value*> conds,
+              int priority) {
+    if (node.decl) {
+      node.defs.push_back(Definition{file, pos, v, std::move(conds), priority});
+      return;
+    }
+    EvalState::DepthGuard guard(state_, pos);
+    state_.force(*v, pos);
+    if (v->type == Type::Attrs) {
+      if (has_type_tag(state_, *v, "if")) {
+        conds.push_back(get(state_, *v, "condition"));
+        define(node, get(state_, *v, "content"), file, pos, std::move(conds), priority);
+        return;
+      }
+      if (has_type_tag(state_, *v, "merge")) {
+        Value* contents = get(state_, *v, "contents");
+        state_.force_list(*contents, pos, "while evaluating the argument of mkMerge");
+        for (size_t i = 0; i < contents->list.size; ++i) define(node, contents->list.elems[i], file, pos, conds, priority);
+        return;
+      }
+      if (has_type_tag(state_, *v, "override") || has_type_tag(state_, *v, "order")) {
+        int p = priority;
+        if (has_type_tag(state_, *v, "override") && p < 0)
+          p = static_cast<int>(state_.force_int(*get(state_, *v, "priority"), pos));
+        define(node, get(state_, *v, "content"), file, pos, std::move(conds), p);
+        return;
+      }
+    }
+    if (v->type != Type::Attrs) {
+      node.unmatched[""].push_back(Definition{file, pos, v, conds, priority});
+      return;
+    }
+    for (const Attr& a : *v->attrs) {
+      std::string name(state_.symbols[a.name]);
+      if (&node == &root_ && name == "_module") {
+        define_module_settings(a.value, file, a.pos ? a.pos : pos);
+        continue;
+      }
+      auto it = node.children.find(name);
+      if (it != node.children.end())
+        define(*it->second, a.value, file, a.pos ? a.pos : pos, conds, priority);
+      else
+        node.unmatched[name].push_back(Definition{file, a.pos ? a.pos : pos, a.value, conds, priority});
+    }
+  }
+
+  // `_module.freeformType` and `_module.args` (only the former matters to
+  // cairn's modules; args are fixed by the host).
+  void define_module_settings(Value* v, const std::string& file, PosIdx pos) {
+    state_.force_attrs(*v, pos, "while evaluating `_module'");
+    if (Value* ft = get(state_, *v, "freeformType")) freeform_defs_.push_back(Definition{file, pos, ft, {}, -1});
+  }
+
+  void resolve_freeform() {
+    if (freeform_defs_.empty()) return;
+    std::vector<DischargedDef> defs;
+    for (const Definition& d : freeform_defs_) discharge(state_, d, defs);
+    filter_and_sort(defs);
+    if (defs.empty()) return;
+    freeform_ = defs.back().value;
+    state_.force_attrs(*freeform_, defs.back().pos, "while evaluating the freeform type");
+  }
+
+  Value build_config(OptionNode& node) {
+    Value out;
+    if (node.decl) {
+      auto* e = state_.new_expr<ExprMergeOption>(&node, ctx_);
+      out.mk_thunk(state_.base_env, e);
+      return out;
+    }
+    size_t extra = &node == &root_ && freeform_ ? node.unmatched.size() : 0;
+    BindingsBuilder b(state_, node.children.size() + extra);
+    for (auto& [name, child] : node.children) {
+      Value* v = state_.alloc_value();
+      *v = build_config(*child);
+      b.insert(name, v);
+    }
+    if (extra) {
+      // Undeclared definitions at the top merge with the freeform type,
+      // one attribute at a time (freeform types are attrsOf-like).
+      Value* elem = freeform_;
+      Value* n = get(state_, *freeform_, "name");
+      if (n) {
+        std::string_view tn = state_.force_string(*n, {});
+        if (tn == "attrsOf" || tn == "lazyAttrsOf") elem = get(state_, *freeform_, "elemType");
+      }
+      for (auto& [name, defs] : node.unmatched) {
+        if (name.empty()) continue;
+        std::vector<std::string> loc = node.loc;
+        loc.push_back(name);
+        auto* e = state_.new_expr<ExprMergeDefs>(ctx_, elem, std::move(loc), defs, std::vector<DischargedDef>{}, false);
+        Value* v = state_.alloc_value();
+        v->mk_thunk(state_.base_env, e);
+        b.insert(name, v);
+      }
+      node.unmatched.clear();
+    }
+    out.mk_attrs(b.finish());
+    return out;
+  }
+
+  Value build_options(OptionNode& node) {
+    Value out;
+    if (node.decl) {
+      Value& decl = *node.decl->option;
+      BindingsBuilder b(state_, decl.attrs->size + 4);
+      for (const Attr& a : *decl.attrs) b.insert(a.name, a.value, a.pos);
+      Value* value = state_.alloc_value();
+      value->mk_thunk(state_.base_env, state_.new_expr<ExprMergeOption>(&node, ctx_));
+      b.insert("value", value);
+      Value* is_defined = state_.alloc_value();
+      is_defined->mk_thunk(state_.base_env, state_.new_expr<ExprIsDefined>(&node));
+      b.insert("isDefined", is_defined);
+      Value* loc = state_.alloc_value();
+      state_.mk_list(*loc, node.loc.size());
+      for (size_t i = 0; i < node.loc.size(); ++i) loc->list.elems[i] = state_.new_string(node.loc[i]);
+      b.insert("loc", loc);
+      out.mk_attrs(b.finish());
+      return out;
+    }
+    BindingsBuilder b(state_, node.children.size());
+    for (auto& [name, child] : node.children) {
+      Value* v = state_.alloc_value();
+      *v = build_options(*child);
+      b.insert(name, v);
+    }
+    out.mk_attrs(b.finish());
+    return out;
+  }
+
+  void check_unmatched(OptionNode& node) {
+    for (auto& [name, defs] : node.unmatched) {
+      std::vector<std::string> loc = node.loc;
+      if (!name.empty()) loc.push_back(name);
+      // Name the leaf that was defined, as nixpkgs does: follow plain sets
+      // down while they hold a single attribute.
+      std::vector<std::string> rest;
+      std::vector<DischargedDef> shown;
+      for (const Definition& d : defs) shown.push_back(DischargedDef{d.file, d.pos, d.value});
+      if (!name.empty() && defs.size() == 1) {
+        Value* v = defs[0].value;
+        PosIdx pos = defs[0].pos;
+        for (;;) {
+          state_.force(*v, pos);
+          if (v->type != Type::Attrs || v->attrs->size != 1 || get(state_, *v, "_type")) break;
+          const Attr& a = v->attrs->attrs[0];
+          rest.push_back(std::string(state_.symbols[a.name]));
+          v = a.value;
+          if (a.pos) pos = a.pos;
+        }
+        shown[0].value = v;
+        shown[0].pos = pos;
+      }
+      std::vector<std::string> full = loc;
+      full.insert(full.end(), rest.begin(), rest.end());
+      std::string message;
+      if (name.empty()) {
+        message = fmt::format("A definition for `{}' is not a set, but `{}' is a group of options, not an option. "
+                              "Definition values:{}",
+                              show_option(loc), show_option(loc), show_defs(state_, shown, args_.display_root));
+      } else {
+        message = fmt::format("The option `{}' does not exist. Definition values:{}", show_option(full),
+                              show_defs(state_, shown, args_.display_root));
+        std::vector<std::string> siblings;
+        for (auto& [n, c] : node.children) siblings.push_back(n);
+        std::vector<std::string> close = close_names(name, siblings);
+        if (!close.empty()) {
+          message += "\n\nDid you mean ";
+          for (size_t i = 0; i < close.size(); ++i) {
+            std::vector<std::string> alt = node.loc;
+            alt.push_back(close[i]);
+            alt.insert(alt.end(), rest.begin(), rest.end());
+            if (i) message += i + 1 == close.size() ? " or " : ", ";
+            message += "`" + show_option(alt) + "'";
+          }
+          message += "?";
+        } else if (node.children.empty()) {
+          message += fmt::format("\n\nHowever there are no options defined in `{}'. Are you sure you've declared "
+                                 "your options properly?",
+                                 show_option(node.loc));
+        }
+      }
+      throw EvalError(message, defs.front().pos);
+    }
+    for (auto& [name, child] : node.children) check_unmatched(*child);
+  }
+
+  EvalState& state_;
+  EvalModulesArgs args_;
+  std::shared_ptr<MergeContext> ctx_;
+  Value* config_ = nullptr;
+  Value* options_ = nullptr;
+  Value* arg_set_ = nullptr;
+  std::vector<Module> modules_;
+  std::set<std::string> seen_;
+  std::set<std::string> disabled_;
+  std::vector<Definition> freeform_defs_;
+  Value* freeform_ = nullptr;
+  OptionNode root_;
+  // Option trees must outlive the evaluator: config leaves point into them.
+  friend EvaluatedModules eval_modules(EvalState&, EvalModulesArgs);
+};
+
+// Keeps every evaluator (and so its option tree) alive as long as the
+// process: config thunks refer to the nodes.
+std::vector<std::unique_ptr<ModuleEvaluator>>& evaluators() {
+  static std::vector<std::unique_ptr<ModuleEvaluator>> all;
+  return all;
+}
+
+}  // namespace
+
+EvaluatedModules eval_modules(EvalState& state, EvalModulesArgs args) {
+  auto evaluator = std::make_unique<ModuleEvaluator>(state, std::move(args));
+  ModuleEvaluator& e = *evaluator;
+  evaluators().push_back(std::move(evaluator));
+  return e.run();
+}
+
+void merge_option(EvalState& state, OptionNode& node, const std::shared_ptr<MergeContext>& ctx, Value& out) {
+  std::vector<DischargedDef> defs;
+  for (const Definition& d : node.defs) discharge(state, d, defs);
+  Declaration& decl = *node.decl;
+  bool has_default = false;
+  if (Value* def = get(state, *decl.option, "default")) {
+    defs.push_back(DischargedDef{decl.file, decl.pos, def, 1500, 1000});
+    has_default = true;
+  }
+  filter_and_sort(defs);
+  if (defs.empty())
+    throw EvalError(fmt::format("The option `{}' was accessed but has no value defined. Try setting the option.",
+                                show_option(node.loc)),
+                    decl.pos);
+  if (Value* ro = get(state, *decl.option, "readOnly"); ro && state.force_bool(*ro, decl.pos) && defs.size() > 1)
+    throw EvalError(fmt::format("The option `{}' is read-only, but it's set multiple times. Definition values:{}",
+                                show_option(node.loc), show_defs(state, defs, ctx->display_root)),
+                    defs[1].pos);
+  (void)has_default;
+  Value merged;
+  type_merge(state, ctx, decl.type, node.loc, defs, merged);
+  if (Value* apply = get(state, *decl.option, "apply")) {
+    Value* arg = state.alloc_value();
+    *arg = merged;
+    state.call_function(*apply, *arg, out, decl.pos);
+    return;
+  }
+  out = merged;
+}
+
+void ExprMergeOption::eval(EvalState& state, Env&, Value& out) {
+  try {
+    merge_option(state, *node, ctx, out);
+  } catch (EvalError& e) {
+    e.with_trace(node->decl->pos, "while evaluating the option `" + show_option(node->loc) + "'");
+    throw;
+  }
+}
+
+void ExprIsDefined::eval(EvalState& state, Env&, Value& out) {
+  std::vector<DischargedDef> defs;
+  for (const Definition& d : node->defs) discharge(state, d, defs);
+  out.mk_bool(!defs.empty());
+}
+
+void ExprMergeDefs::eval(EvalState& state, Env&, Value& out) {
+  std::vector<DischargedDef> defs = done;
+  if (!discharged)
+    for (const Definition& d : raw) discharge(state, d, defs);
+  filter_and_sort(defs);
+  if (defs.empty())
+    throw EvalError(fmt::format("The option `{}' was accessed but has no value defined. Try setting the option.",
+                                show_option(loc)));
+  type_merge(state, ctx, type, loc, defs, out);
+}
+
+void merge_submodule(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value& type,
+                     const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
+  EvalModulesArgs args;
+  args.display_root = ctx->display_root;
+  args.prefix = loc;
+  args.args = ctx->args;
+  // `name` is the attribute name inside attrsOf (submodule …).
+  Value* name = state.new_string(loc.empty() ? "" : loc.back());
+  std::erase_if(args.args, [](auto& p) { return p.first == "name"; });
+  args.args.emplace_back("name", name);
+  const Attr* mods = type.attrs->find(state.symbols.intern("modules"));
+  if (mods) {
+    state.force_list(*mods->value, {}, "while evaluating the modules of a submodule type");
+    for (size_t i = 0; i < mods->value->list.size; ++i) args.modules.push_back(mods->value->list.elems[i]);
+  }
+  if (const Attr* special = type.attrs->find(state.symbols.intern("specialArgs"))) {
+    state.force_attrs(*special->value, {});
+    for (const Attr& a : *special->value->attrs) args.args.emplace_back(std::string(state.symbols[a.name]), a.value);
+  }
+  args.extra_defs_are_config = true;
+  if (const Attr* s = type.attrs->find(state.symbols.intern("shorthandOnlyDefinesConfig")))
+    args.extra_defs_are_config = state.force_bool(*s->value, {});
+  for (const DischargedDef& d : defs) args.extra_defs.push_back(Definition{d.file, d.pos, d.value, {}, -1});
+  out = *eval_modules(state, std::move(args)).config;
+}
+
+}  // namespace cairn::eval

@@ -1,0 +1,413 @@
+// Checking and merging by type (see option_types.hh).
+#include "builder/eval/option_types.hh"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "builder/eval/merge_thunk.hh"
+#include "builder/eval/option_errors.hh"
+
+namespace cairn::eval {
+
+using namespace lang;
+
+namespace {
+
+Value* get(EvalState& state, Value& set, std::string_view name) {
+  const Attr* a = set.attrs->find(state.symbols.intern(name));
+  return a ? a->value : nullptr;
+}
+
+std::string_view property_kind(EvalState& state, Value& v) {
+  if (v.type != Type::Attrs) return {};
+  Value* t = get(state, v, "_type");
+  if (!t) return {};
+  state.force(*t, {});
+  return t->type == Type::String ? t->string_view() : std::string_view{};
+}
+
+std::string type_name(EvalState& state, Value& type) {
+  state.force_attrs(type, {}, "while evaluating an option type");
+  Value* n = get(state, type, "name");
+  return n ? std::string(state.force_string(*n, {}, "while evaluating the name of an option type")) : "unspecified";
+}
+
+bool is_native(EvalState& state, Value& type) {
+  Value* n = get(state, type, "_native");
+  return n && state.force_bool(*n, {});
+}
+
+Value* param(EvalState& state, Value& type, std::string_view name) {
+  Value* p = get(state, type, name);
+  if (!p) throw EvalError(fmt::format("option type '{}' lacks its parameter '{}'", type_name(state, type), name));
+  return p;
+}
+
+void discharge_value(EvalState& state, const Definition& def, Value* v, int priority, int order,
+                     std::vector<DischargedDef>& out) {
+  EvalState::DepthGuard guard(state, def.pos);
+  state.force(*v, def.pos);
+  std::string_view kind = property_kind(state, *v);
+  if (kind == "if") {
+    Value* cond = get(state, *v, "condition");
+    state.force(*cond, def.pos);
+    if (cond->type != Type::Bool)
+      throw TypeError("`mkIf' called with a non-Boolean condition (" + std::string(show_type(*cond)) + ")", def.pos);
+    if (cond->boolean) discharge_value(state, def, get(state, *v, "content"), priority, order, out);
+  } else if (kind == "merge") {
+    Value* contents = get(state, *v, "contents");
+    state.force_list(*contents, def.pos, "while evaluating the argument of mkMerge");
+    for (size_t i = 0; i < contents->list.size; ++i)
+      discharge_value(state, def, contents->list.elems[i], priority, order, out);
+  } else if (kind == "override") {
+    int p = static_cast<int>(state.force_int(*get(state, *v, "priority"), def.pos));
+    discharge_value(state, def, get(state, *v, "content"), priority < 0 ? p : priority, order, out);
+  } else if (kind == "order") {
+    int o = static_cast<int>(state.force_int(*get(state, *v, "priority"), def.pos));
+    discharge_value(state, def, get(state, *v, "content"), priority, o, out);
+  } else {
+    out.push_back(DischargedDef{def.file, def.pos, v, priority < 0 ? 100 : priority, order});
+  }
+}
+
+bool all_equal(EvalState& state, const std::vector<DischargedDef>& defs) {
+  for (size_t i = 1; i < defs.size(); ++i)
+    if (!state.eq_values(*defs[0].value, *defs[i].value, defs[i].pos)) return false;
+  return true;
+}
+
+void check_all(EvalState& state, Value& type, const std::vector<std::string>& loc,
+               const std::vector<DischargedDef>& defs, const std::string& root) {
+  for (const DischargedDef& d : defs)
+    if (!type_check(state, type, *d.value, d.pos))
+      throw_type_mismatch(state, loc, type_description(state, &type), d, root);
+}
+
+Value* lazy_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type,
+                  std::vector<std::string> loc, std::vector<Definition> raw, std::vector<DischargedDef> done,
+                  bool discharged) {
+  auto* e = state.new_expr<ExprMergeDefs>(ctx, type, std::move(loc), std::move(raw), std::move(done), discharged);
+  Value* v = state.alloc_value();
+  v->mk_thunk(state.base_env, e);
+  return v;
+}
+
+void merge_attrs_of(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value& type, bool lazy,
+                    const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
+  check_all(state, type, loc, defs, ctx->display_root);
+  Value* elem = param(state, type, "elemType");
+  std::map<std::string, std::vector<Definition>> by_name;
+  for (const DischargedDef& d : defs)
+    for (const Attr& a : *d.value->attrs)
+      by_name[std::string(state.symbols[a.name])].push_back(
+          Definition{d.file, a.pos ? a.pos : d.pos, a.value, {}, d.priority == 100 ? -1 : d.priority});
+  BindingsBuilder b(state, by_name.size());
+  for (auto& [name, raw] : by_name) {
+    std::vector<std::string> sub = loc;
+    sub.push_back(name);
+    if (lazy) {
+      b.insert(name, lazy_merge(state, ctx, elem, std::move(sub), std::move(raw), {}, false));
+      continue;
+    }
+    // attrsOf drops names whose definitions all vanish (mkIf false), so
+    // their properties are discharged now; the merge itself stays lazy.
+    std::vector<DischargedDef> done;
+    for (const Definition& d : raw) discharge(state, d, done);
+    if (done.empty()) continue;
+    b.insert(name, lazy_merge(state, ctx, elem, std::move(sub), {}, std::move(done), true));
+  }
+  out.mk_attrs(b.finish());
+}
+
+void merge_list_of(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value& type,
+                   const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
+  check_all(state, type, loc, defs, ctx->display_root);
+  Value* elem = param(state, type, "elemType");
+  std::vector<Value*> items;
+  for (size_t n = 0; n < defs.size(); ++n) {
+    const DischargedDef& d = defs[n];
+    for (size_t m = 0; m < d.value->list.size; ++m) {
+      std::vector<DischargedDef> done;
+      discharge(state, Definition{d.file, d.pos, d.value->list.elems[m], {}, -1}, done);
+      for (DischargedDef& e : done) {
+        std::vector<std::string> sub = loc;
+        sub.push_back(fmt::format("[definition {}-entry {}]", n + 1, m + 1));
+        items.push_back(lazy_merge(state, ctx, elem, std::move(sub), {}, {e}, true));
+      }
+    }
+  }
+  state.mk_list(out, items.size());
+  std::copy(items.begin(), items.end(), out.list.elems);
+}
+
+void merge_attrs_of_anything(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type,
+                             const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out);
+
+// `anything` (and options without a type): sets merge per name, lists
+// concatenate, other values must agree.
+void merge_anything(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type,
+                    const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
+  for (DischargedDef& d : defs) state.force(*d.value, d.pos);
+  Type t = defs[0].value->type;
+  bool same = std::all_of(defs.begin(), defs.end(), [&](auto& d) { return d.value->type == t; });
+  if (!same)
+    throw EvalError(fmt::format("The option `{}' has conflicting option types:{}", show_option(loc),
+                                show_defs(state, defs, ctx->display_root)),
+                    defs[0].pos);
+  if (t == Type::Attrs) {
+    merge_attrs_of_anything(state, ctx, type, loc, defs, out);
+    return;
+  }
+  if (t == Type::List) {
+    size_t n = 0;
+    for (auto& d : defs) n += d.value->list.size;
+    state.mk_list(out, n);
+    size_t i = 0;
+    for (auto& d : defs)
+      for (size_t j = 0; j < d.value->list.size; ++j) out.list.elems[i++] = d.value->list.elems[j];
+    return;
+  }
+  if (!all_equal(state, defs)) throw_conflict(state, loc, defs, ctx->display_root);
+  out = *defs[0].value;
+}
+
+void merge_attrs_of_anything(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type,
+                             const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
+  std::map<std::string, std::vector<Definition>> by_name;
+  for (const DischargedDef& d : defs)
+    for (const Attr& a : *d.value->attrs)
+      by_name[std::string(state.symbols[a.name])].push_back(
+          Definition{d.file, a.pos ? a.pos : d.pos, a.value, {}, d.priority == 100 ? -1 : d.priority});
+  BindingsBuilder b(state, by_name.size());
+  for (auto& [name, raw] : by_name) {
+    std::vector<std::string> sub = loc;
+    sub.push_back(name);
+    b.insert(name, lazy_merge(state, ctx, type, std::move(sub), std::move(raw), {}, false));
+  }
+  out.mk_attrs(b.finish());
+}
+
+}  // namespace
+
+void discharge(EvalState& state, const Definition& def, std::vector<DischargedDef>& out) {
+  for (Value* c : def.conditions) {
+    state.force(*c, def.pos);
+    if (c->type != Type::Bool)
+      throw TypeError("`mkIf' called with a non-Boolean condition (" + std::string(show_type(*c)) + ")", def.pos);
+    if (!c->boolean) return;
+  }
+  discharge_value(state, def, def.value, def.priority, 1000, out);
+}
+
+void filter_and_sort(std::vector<DischargedDef>& defs) {
+  if (defs.empty()) return;
+  int best = defs[0].priority;
+  for (auto& d : defs) best = std::min(best, d.priority);
+  std::erase_if(defs, [&](const DischargedDef& d) { return d.priority != best; });
+  std::stable_sort(defs.begin(), defs.end(), [](auto& a, auto& b) { return a.order < b.order; });
+}
+
+std::string type_description(EvalState& state, Value* type) {
+  if (!type) return "unspecified value";
+  state.force_attrs(*type, {});
+  if (Value* d = get(state, *type, "description")) {
+    state.force(*d, {});
+    if (d->type == Type::String) return std::string(d->string_view());
+  }
+  return type_name(state, *type);
+}
+
+bool type_check(EvalState& state, Value& type, Value& v, PosIdx pos) {
+  std::string name = type_name(state, type);
+  if (!is_native(state, type)) {
+    Value* check = get(state, type, "check");
+    if (!check) return true;
+    Value r;
+    state.call_function(*check, v, r, pos);
+    return state.force_bool(r, pos, "while checking a value's type with the type's check function");
+  }
+  state.force(v, pos);
+  auto is_function = [&] {
+    return v.type == Type::Lambda || v.type == Type::PrimOp || v.type == Type::PrimOpApp || state.is_functor(v);
+  };
+  if (name == "bool") return v.type == Type::Bool;
+  if (name == "int") {
+    if (v.type != Type::Int) return false;
+    if (Value* lo = get(state, type, "min"); lo && v.integer < state.force_int(*lo, pos)) return false;
+    if (Value* hi = get(state, type, "max"); hi && v.integer > state.force_int(*hi, pos)) return false;
+    return true;
+  }
+  if (name == "float") return v.type == Type::Float;
+  if (name == "number") return v.type == Type::Int || v.type == Type::Float;
+  if (name == "str" || name == "separatedString") return v.type == Type::String;
+  if (name == "nonEmptyStr")
+    return v.type == Type::String && v.string_view().find_first_not_of(" \t\n") != std::string_view::npos;
+  if (name == "path")
+    return v.type == Type::Path || (v.type == Type::String && v.string_view().starts_with("/")) ||
+           (v.type == Type::Attrs && get(state, v, "outPath"));
+  if (name == "package") {
+    if (v.type != Type::Attrs) return false;
+    Value* t = get(state, v, "type");
+    if (!t) return false;
+    state.force(*t, pos);
+    return t->type == Type::String && (t->string_view() == "package" || t->string_view() == "derivation");
+  }
+  if (name == "enum") {
+    Value* values = param(state, type, "values");
+    state.force_list(*values, pos);
+    for (size_t i = 0; i < values->list.size; ++i)
+      if (state.eq_values(*values->list.elems[i], v, pos)) return true;
+    return false;
+  }
+  if (name == "strMatching") {
+    if (v.type != Type::String) return false;
+    const Attr* match = state.builtins_value().attrs->find(state.symbols.intern("match"));
+    Value* args[2] = {param(state, type, "pattern"), &v};
+    Value r;
+    state.call_function(*match->value, std::span<Value*>(args, 2), r, pos);
+    return r.type != Type::Null;
+  }
+  if (name == "listOf") return v.type == Type::List;
+  if (name == "attrsOf" || name == "lazyAttrsOf" || name == "attrs") return v.type == Type::Attrs;
+  if (name == "nullOr") return v.type == Type::Null || type_check(state, *param(state, type, "elemType"), v, pos);
+  if (name == "uniq" || name == "unique") return type_check(state, *param(state, type, "elemType"), v, pos);
+  if (name == "either")
+    return type_check(state, *param(state, type, "left"), v, pos) ||
+           type_check(state, *param(state, type, "right"), v, pos);
+  if (name == "coercedTo")
+    return type_check(state, *param(state, type, "finalType"), v, pos) ||
+           type_check(state, *param(state, type, "coercedType"), v, pos);
+  if (name == "submodule") return v.type == Type::Attrs || v.type == Type::Path || is_function();
+  if (name == "functionTo") return is_function();
+  return true;  // anything, raw, unspecified
+}
+
+void type_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type_p,
+                const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
+  const std::string& root = ctx->display_root;
+  if (!type_p) {
+    merge_anything(state, ctx, nullptr, loc, defs, out);
+    return;
+  }
+  Value& type = *type_p;
+  std::string name = type_name(state, type);
+  if (!is_native(state, type)) {
+    check_all(state, type, loc, defs, root);
+    Value* merge = get(state, type, "merge");
+    if (!merge) {
+      if (defs.size() > 1 && !all_equal(state, defs)) throw_conflict(state, loc, defs, root);
+      out = *defs[0].value;
+      return;
+    }
+    // merge loc [ { file; value; } … ], as nixpkgs calls it.
+    Value* loc_v = state.alloc_value();
+    state.mk_list(*loc_v, loc.size());
+    for (size_t i = 0; i < loc.size(); ++i) loc_v->list.elems[i] = state.new_string(loc[i]);
+    Value* defs_v = state.alloc_value();
+    state.mk_list(*defs_v, defs.size());
+    for (size_t i = 0; i < defs.size(); ++i) {
+      BindingsBuilder b(state, 2);
+      state.mk_string(b.alloc("file"), show_file(state, defs[i].file, defs[i].pos, root));
+      b.insert("value", defs[i].value);
+      Value* d = state.alloc_value();
+      d->mk_attrs(b.finish());
+      defs_v->list.elems[i] = d;
+    }
+    Value* args[2] = {loc_v, defs_v};
+    state.call_function(*merge, std::span<Value*>(args, 2), out, defs[0].pos);
+    return;
+  }
+
+  if (name == "listOf") return merge_list_of(state, ctx, type, loc, defs, out);
+  if (name == "attrsOf") return merge_attrs_of(state, ctx, type, false, loc, defs, out);
+  if (name == "lazyAttrsOf") return merge_attrs_of(state, ctx, type, true, loc, defs, out);
+  if (name == "anything") return merge_anything(state, ctx, &type, loc, defs, out);
+  if (name == "submodule") return merge_submodule(state, ctx, type, loc, defs, out);
+  if (name == "nullOr") {
+    size_t nulls = 0;
+    for (auto& d : defs) {
+      state.force(*d.value, d.pos);
+      nulls += d.value->type == Type::Null;
+    }
+    if (nulls == defs.size()) {
+      out.mk_null();
+      return;
+    }
+    if (nulls) {
+      std::string files;
+      for (auto& d : defs) files += (files.empty() ? "`" : ", `") + show_file(state, d.file, d.pos, root) + "'";
+      throw EvalError(fmt::format("The option `{}' is defined both null and not null, in {}.", show_option(loc), files),
+                      defs[0].pos);
+    }
+    return type_merge(state, ctx, param(state, type, "elemType"), loc, defs, out);
+  }
+  if (name == "either") {
+    for (const char* side : {"left", "right"}) {
+      Value* t = param(state, type, side);
+      if (std::all_of(defs.begin(), defs.end(), [&](auto& d) { return type_check(state, *t, *d.value, d.pos); }))
+        return type_merge(state, ctx, t, loc, defs, out);
+    }
+    for (auto& d : defs)
+      if (!type_check(state, type, *d.value, d.pos)) throw_type_mismatch(state, loc, type_description(state, &type), d, root);
+    throw_conflict(state, loc, defs, root);
+  }
+  if (name == "coercedTo") {
+    Value* final_t = param(state, type, "finalType");
+    Value* coerced_t = param(state, type, "coercedType");
+    for (auto& d : defs) {
+      if (!type_check(state, *final_t, *d.value, d.pos) && type_check(state, *coerced_t, *d.value, d.pos)) {
+        Value* c = state.alloc_value();
+        state.call_function(*param(state, type, "coerceFunc"), *d.value, *c, d.pos);
+        d.value = c;
+      }
+    }
+    return type_merge(state, ctx, final_t, loc, defs, out);
+  }
+  if (name == "uniq" || name == "unique") {
+    if (defs.size() > 1) {
+      std::string message;
+      if (Value* m = get(state, type, "message")) message = std::string(state.force_string(*m, {})) + "\n";
+      throw EvalError(fmt::format("The option `{}' is defined multiple times while it's expected to be unique.\n{}"
+                                  "Definition values:{}",
+                                  show_option(loc), message, show_defs(state, defs, root)),
+                      defs[1].pos);
+    }
+    return type_merge(state, ctx, param(state, type, "elemType"), loc, defs, out);
+  }
+
+  check_all(state, type, loc, defs, root);
+  if (name == "separatedString") {
+    std::string sep(state.force_string(*param(state, type, "sep"), {}));
+    std::string s;
+    for (size_t i = 0; i < defs.size(); ++i) {
+      if (i) s += sep;
+      s += defs[i].value->string_view();
+    }
+    state.mk_string(out, s);
+    return;
+  }
+  if (name == "attrs") {
+    // Shallow `//` of the definitions, later ones winning (nixpkgs).
+    BindingsBuilder b(state, 8);
+    std::map<uint32_t, const Attr*> merged;
+    for (auto& d : defs)
+      for (const Attr& a : *d.value->attrs) merged[a.name.id] = &a;
+    for (auto& [id, a] : merged) b.insert(a->name, a->value, a->pos);
+    out.mk_attrs(b.finish());
+    return;
+  }
+  if (name == "raw" || name == "functionTo" || name == "unspecified") {
+    if (defs.size() > 1)
+      throw EvalError(fmt::format("The unique option `{}' is defined multiple times. Definition values:{}",
+                                  show_option(loc), show_defs(state, defs, root)),
+                      defs[1].pos);
+    out = *defs[0].value;
+    return;
+  }
+  // Scalars: all definitions must agree (mergeEqualOption).
+  if (!all_equal(state, defs)) throw_conflict(state, loc, defs, root);
+  out = *defs[0].value;
+}
+
+}  // namespace cairn::eval
