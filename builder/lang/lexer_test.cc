@@ -196,6 +196,27 @@ TEST(Lexer, SaveAndRestore) {
   EXPECT_EQ(lexer.next().begin, 2u);
 }
 
+TEST(Lexer, Identifiers) {
+  EXPECT_TRUE(is_identifier("a"));
+  EXPECT_TRUE(is_identifier("_a-b'1"));
+  EXPECT_TRUE(is_identifier("or"));  // usable bare as an attribute name
+  EXPECT_FALSE(is_identifier("if"));
+  EXPECT_FALSE(is_identifier("inherit"));
+  EXPECT_FALSE(is_identifier(""));
+  EXPECT_FALSE(is_identifier("1a"));
+  EXPECT_FALSE(is_identifier("a b"));
+  EXPECT_FALSE(is_identifier("a.b"));
+}
+
+TEST(Lexer, QuoteAndUnescape) {
+  EXPECT_EQ(quote_string("a\"b\\c\nd\re\tf${g}$h"), "\"a\\\"b\\\\c\\nd\\re\\tf\\${g}$h\"");
+  EXPECT_EQ(unescape_string("a\\nb\\tc\\rd\\\"e\\\\f\\qg\\$"), "a\nb\tc\rd\"e\\fqg$");
+  EXPECT_EQ(unescape_string("a\r\nb\rc"), "a\nb\nc");
+  const std::string tricky = "x\"\\\n\r\t${y}$$ z";
+  std::string quoted = quote_string(tricky);
+  EXPECT_EQ(unescape_string(std::string_view(quoted).substr(1, quoted.size() - 2)), tricky);
+}
+
 // ---- pieces of literals ----------------------------------------------------------
 
 enum class Literal { String, IndString, Path };

@@ -1019,6 +1019,8 @@ Expr* Parser::parse_path(const Token& t) {
 
 Expr* parse(EvalState& state, std::string origin, std::shared_ptr<const std::string> source,
             std::string_view base_dir, std::string_view home) {
+  // Offsets and positions are 32-bit.
+  if (source->size() >= (uint32_t{1} << 31)) throw ParseError("'" + origin + "' is too large to parse");
   const uint32_t base = state.positions.add_origin(std::move(origin), source);
   Parser parser(state, base, *source, base_dir, home);
   return parser.parse_top();
