@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Job job;
   cairn::cli::register_eval(app, job.run);
+  cairn::cli::register_options(app, job.run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

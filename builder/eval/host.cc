@@ -75,9 +75,7 @@ std::string default_stdlib_dir() {
 
 EvaluatedHost evaluate_host(EvalState& state, const HostOptions& opts) {
   std::string host_dir = opts.repo_root + "/hosts/" + opts.host;
-  if (!is_dir(host_dir)) {
-    std::string known;
-    std::string hosts = opts.repo_root + "/hosts";
+  if (!opts.host.empty() && !is_dir(host_dir)) {
     throw EvalError(fmt::format("there is no host `{}': {} does not exist (hosts are directories under {}/hosts)",
                                 opts.host, host_dir, opts.repo_root));
   }
@@ -85,9 +83,11 @@ EvaluatedHost evaluate_host(EvalState& state, const HostOptions& opts) {
 
   EvalModulesArgs args;
   args.display_root = opts.repo_root;
-  Value* host_path = state.alloc_value();
-  state.mk_path(*host_path, host_dir);
-  args.modules.push_back(host_path);
+  if (!opts.host.empty()) {
+    Value* host_path = state.alloc_value();
+    state.mk_path(*host_path, host_dir);
+    args.modules.push_back(host_path);
+  }
   std::string list = opts.stdlib_dir + "/module-list.nix";
   if (::access(list.c_str(), R_OK) != 0)
     throw EvalError(fmt::format("the standard module library is missing: {} does not exist (set CAIRN_STDLIB to the "
@@ -104,7 +104,7 @@ EvaluatedHost evaluate_host(EvalState& state, const HostOptions& opts) {
   config_ref->type = Type::Blackhole;
   Value* pkgs = make_pkgs(state, config_ref);
   BindingsBuilder hb(state, 1);
-  state.mk_string(hb.alloc("name"), opts.host);
+  state.mk_string(hb.alloc("name"), opts.host.empty() ? "example" : opts.host);
   Value* host = state.alloc_value();
   host->mk_attrs(hb.finish());
 

@@ -13,7 +13,7 @@ namespace cairn::eval {
 
 struct HostOptions {
   std::string repo_root;   ///< the configuration repository (holds hosts/)
-  std::string host;        ///< name of a directory under hosts/
+  std::string host;        ///< name of a directory under hosts/; "" = the library alone
   std::string stdlib_dir;  ///< the standard module library (holds module-list.nix)
 };
 

@@ -366,6 +366,10 @@ class ModuleEvaluator {
       state_.mk_list(*loc, node.loc.size());
       for (size_t i = 0; i < node.loc.size(); ++i) loc->list.elems[i] = state_.new_string(node.loc[i]);
       b.insert("loc", loc);
+      Value* decls = state_.alloc_value();
+      state_.mk_list(*decls, 1);
+      decls->list.elems[0] = state_.new_string(show_file(state_, node.decl->file, {}, args_.display_root));
+      b.insert("declarations", decls);
       out.mk_attrs(b.finish());
       return out;
     }
