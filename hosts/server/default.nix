@@ -1,0 +1,34 @@
+# A home server on a Raspberry Pi 4: aarch64, booted by the Pi firmware
+# (tryboot for trial generations), SSH with keys only, no desktop. Its serial
+# console is the UART on GPIO 14/15 (ttyS1 with Debian's kernel).
+{ config, lib, pkgs, host, ... }:
+
+{
+  imports = [
+    ../common/core.nix
+    ../common/openssh.nix
+    ../common/users.nix
+  ];
+
+  system.platform = "aarch64-linux";
+  system.stateVersion = "1";
+
+  hardware.raspberryPi = {
+    enable = true;
+    model = 4;
+    configTxt = ''
+      # No display attached: give the GPU the least memory.
+      gpu_mem=16
+    '';
+  };
+
+  time.timeZone = "UTC";
+
+  # alice has no password here: sudo must not ask for one.
+  security.sudo.wheelNeedsPassword = false;
+
+  # A trial generation counts as good only once SSH is up.
+  boot.loader.healthChecks = [ "ssh.service" ];
+
+  environment.systemPackages = with pkgs; [ git rsync tmux ];
+}

@@ -1,0 +1,25 @@
+# A minimal virtual machine for cairn's own tests: x86_64 under QEMU (UEFI
+# through OVMF and systemd-boot), root logged in on the serial console.
+{ config, lib, pkgs, host, ... }:
+
+{
+  system.platform = "x86_64-linux";
+  system.stateVersion = "1";
+
+  boot.loader = {
+    type = "systemd-boot";
+    timeout = 3;
+    tries = 2;
+  };
+
+  services.getty = {
+    serialConsole = "ttyS0";
+    autologinUser = "root";
+  };
+
+  # Nothing beyond the core: no extra tools, no locale data to compile, no
+  # clock sync inside tests.
+  environment.defaultPackages = [ ];
+  i18n.defaultLocale = "C.UTF-8";
+  services.timesyncd.enable = false;
+}

@@ -1,0 +1,97 @@
+# The boot loader and boot counting.
+#
+# Every generation gets a boot entry; a new one boots as a trial with
+# `tries` attempts and becomes good once boot-complete.target is reached
+# (which `healthChecks` can make depend on the machine's own services). A
+# generation that uses up its tries is passed over for the last good one.
+{ config, lib, pkgs, ... }:
+
+let
+  inherit (lib) mkOption types;
+  cfg = config.boot.loader;
+  checks = cfg.healthChecks;
+in
+{
+  options.boot.loader = {
+    type = mkOption {
+      type = types.enum [ "systemd-boot" "extlinux" "rpi-tryboot" ];
+      default = if config.system.platform == "aarch64-linux" then "extlinux" else "systemd-boot";
+      defaultText = lib.literalExpression
+        ''"rpi-tryboot" with hardware.raspberryPi (model 4 or 5), else "extlinux" on aarch64-linux, else "systemd-boot"'';
+      description = ''
+        The boot loader: "systemd-boot" (UEFI; Boot Loader Specification
+        entries with boot counting in their file names), "extlinux"
+        (U-Boot's extlinux.conf menu, on ARM boards), or "rpi-tryboot"
+        (the Raspberry Pi firmware's own config.txt with its one-shot
+        tryboot for trials).
+      '';
+    };
+
+    timeout = mkOption {
+      type = types.ints.unsigned;
+      default = 5;
+      example = 0;
+      description = ''
+        Seconds the boot menu waits before booting the default entry; 0
+        boots at once (a key held down still shows the menu where the
+        loader supports it). rpi-tryboot has no menu.
+      '';
+    };
+
+    configurationLimit = mkOption {
+      type = types.nullOr types.ints.positive;
+      default = 10;
+      example = 5;
+      description = ''
+        How many generations keep a boot entry, newest first. Kernels and
+        initramfs images shared by generations are stored once, but a small
+        boot partition still fills up: null (no limit) is rarely wise.
+      '';
+    };
+
+    tries = mkOption {
+      type = types.ints.between 1 9;
+      default = 3;
+      description = ''
+        How many times a new generation may try to boot before it is
+        marked bad and the last good one boots instead. rpi-tryboot always
+        has exactly one try (the firmware's tryboot flag).
+      '';
+    };
+
+    healthChecks = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      example = [ "network-online.target" "my-app.service" ];
+      description = ''
+        Units that must be active before a trial boot counts as good:
+        boot-complete.target requires them and is ordered after them, so a
+        failed one keeps the generation on trial (and, once its tries are
+        used up, bad).
+      '';
+    };
+  };
+
+  config = {
+    environment.systemPackages = lib.optional (cfg.type == "systemd-boot") pkgs.systemd-boot;
+
+    environment.etc."systemd/system/boot-complete.target.d/cairn-health-checks.conf" = lib.mkIf (checks != [ ]) {
+      text = "[Unit]\nRequires=${lib.concatStringsSep " " checks}\nAfter=${lib.concatStringsSep " " checks}\n";
+    };
+
+    assertions = [
+      {
+        assertion = cfg.type == "rpi-tryboot" -> config.hardware.raspberryPi.enable;
+        message = "boot.loader.type = \"rpi-tryboot\" boots through the Raspberry Pi firmware: enable hardware.raspberryPi (and set its model).";
+      }
+      {
+        assertion = cfg.type == "rpi-tryboot" -> config.hardware.raspberryPi.model != 3;
+        message = "boot.loader.type = \"rpi-tryboot\": the Raspberry Pi 3's firmware has no tryboot; use \"extlinux\" (U-Boot) on a Pi 3.";
+      }
+      {
+        assertion = builtins.all (u: builtins.match ".+\\.[a-z]+" u != null) checks;
+        message = "boot.loader.healthChecks: give full unit names such as \"my-app.service\": ${builtins.toJSON checks}.";
+      }
+    ];
+  };
+}

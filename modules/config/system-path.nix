@@ -1,0 +1,40 @@
+# The packages installed on the system: environment.systemPackages (what
+# modules and hosts ask for), environment.defaultPackages (small conveniences
+# a host may drop), and the core every cairn system needs.
+{ config, lib, pkgs, ... }:
+
+let
+  inherit (lib) mkOption types;
+in
+{
+  options.environment = {
+    systemPackages = mkOption {
+      type = types.listOf types.package;
+      default = [ ];
+      example = lib.literalExpression "[ pkgs.git pkgs.htop ]";
+      description = ''
+        Debian packages to install, as `pkgs.<name>` (quote names that need
+        it: `pkgs."g++"`). Their dependencies come along; Recommends only
+        with `packages.recommends`.
+      '';
+    };
+
+    defaultPackages = mkOption {
+      type = types.listOf types.package;
+      default = with pkgs; [ ca-certificates iproute2 iputils-ping less netbase procps ];
+      defaultText = lib.literalExpression
+        "with pkgs; [ ca-certificates iproute2 iputils-ping less netbase procps ]";
+      example = lib.literalExpression "[ ]";
+      description = ''
+        Packages installed unless the host says otherwise: small tools one
+        expects on any Debian system. Set to [ ] for a minimal system.
+      '';
+    };
+  };
+
+  config.environment.systemPackages =
+    # The core: the init system, device manager, message bus and login
+    # sessions every cairn system boots with.
+    (with pkgs; [ dbus kmod libpam-systemd systemd systemd-sysv udev ])
+    ++ config.environment.defaultPackages;
+}
