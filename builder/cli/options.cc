@@ -36,9 +36,9 @@ int run_options(const OptionsOptions& opts) {
   }
   std::string stdlib = eval::default_stdlib_dir();
   try {
-    eval::EvaluatedHost host = eval::evaluate_host(
-        state, {root.empty() ? stdlib.substr(0, stdlib.rfind('/')) : root, opts.host, stdlib});
-    std::vector<eval::OptionDoc> docs = eval::collect_option_docs(state, *host.options);
+    std::string display_root = root.empty() ? stdlib.substr(0, stdlib.rfind('/')) : root;
+    eval::EvaluatedHost host = eval::evaluate_host(state, {display_root, opts.host, stdlib});
+    std::vector<eval::OptionDoc> docs = eval::collect_option_docs(state, *host.options, host.args, display_root);
     if (!opts.markdown.empty()) {
       if (auto r = write_file_atomic(opts.markdown, eval::format_options_markdown(docs)); !r) {
         std::cerr << "cairn: error: writing the option reference: " << r.error().message << std::endl;

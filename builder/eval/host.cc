@@ -109,9 +109,10 @@ EvaluatedHost evaluate_host(EvalState& state, const HostOptions& opts) {
   host->mk_attrs(hb.finish());
 
   args.args = {{"lib", lib}, {"pkgs", pkgs}, {"host", host}};
+  auto module_args = args.args;
   EvaluatedModules result = eval_modules(state, std::move(args));
   *config_ref = *result.config;
-  return EvaluatedHost{result.config, result.options};
+  return EvaluatedHost{result.config, result.options, std::move(module_args)};
 }
 
 void check_assertions(EvalState& state, Value& config) {

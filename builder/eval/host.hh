@@ -20,6 +20,8 @@ struct HostOptions {
 struct EvaluatedHost {
   lang::Value* config;
   lang::Value* options;
+  /// The module arguments (lib, pkgs, host) the modules were called with.
+  std::vector<std::pair<std::string, lang::Value*>> args;
 };
 
 /// The nearest directory at or above `start` that holds hosts/, or "".

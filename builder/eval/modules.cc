@@ -368,7 +368,11 @@ class ModuleEvaluator {
       b.insert("loc", loc);
       Value* decls = state_.alloc_value();
       state_.mk_list(*decls, 1);
-      decls->list.elems[0] = state_.new_string(show_file(state_, node.decl->file, {}, args_.display_root));
+      // Inline modules have no file of their own: name the source of the
+      // declaration instead.
+      std::string file = node.decl->file;
+      if (file.empty()) file = std::string(state_.positions.resolve(node.decl->pos).origin);
+      decls->list.elems[0] = state_.new_string(show_file(state_, file, {}, args_.display_root));
       b.insert("declarations", decls);
       out.mk_attrs(b.finish());
       return out;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "builder/eval/modules.hh"
 #include "builder/eval/option_errors.hh"
 #include "builder/eval/option_types.hh"
 #include "builder/lang/print.hh"
@@ -30,7 +31,11 @@ std::string show_literal(EvalState& state, Value* v) {
       Value* t = get(state, *v, "_type");
       if (t && (state.force(*t, {}), t->type == Type::String) &&
           (t->string_view() == "literalExpression" || t->string_view() == "literalMD"))
-        return std::string(state.force_string(*get(state, *v, "text"), {}));
+      {
+        std::string text(state.force_string(*get(state, *v, "text"), {}));
+        while (!text.empty() && text.back() == '\n') text.pop_back();
+        return text;
+      }
     }
     std::ostringstream out;
     print_value(state, *v, out, true);
@@ -59,7 +64,60 @@ bool bool_attr(EvalState& state, Value& set, std::string_view name, bool dflt) {
   return v->type == Type::Bool ? v->boolean : dflt;
 }
 
-void walk(EvalState& state, Value& node, std::vector<std::string>& loc, std::vector<OptionDoc>& out) {
+struct Walker {
+  EvalState& state;
+  const std::vector<std::pair<std::string, Value*>>& args;
+  const std::string& display_root;
+  std::vector<OptionDoc>& out;
+  int depth = 0;
+  std::string parent_file;  ///< declaring file of the enclosing option (for inline submodules)
+
+  void walk(Value& node, std::vector<std::string>& loc);
+  void walk_submodule(Value* type, std::vector<std::string>& loc);
+};
+
+// Follows a type through attrsOf/listOf/nullOr… to a submodule and lists
+// the submodule's own options under `<name>` / `*`, as the NixOS manual does.
+void Walker::walk_submodule(Value* type, std::vector<std::string>& loc) {
+  size_t pushed = 0;
+  while (type && depth < 8) {
+    state.force_attrs(*type, {});
+    Value* n = get(state, *type, "name");
+    if (!n) break;
+    std::string name(state.force_string(*n, {}));
+    if (name == "attrsOf" || name == "lazyAttrsOf") {
+      loc.push_back("<name>");
+      ++pushed;
+    } else if (name == "listOf") {
+      loc.push_back("*");
+      ++pushed;
+    } else if (name != "nullOr" && name != "uniq" && name != "unique") {
+      if (name == "submodule") {
+        EvalModulesArgs sub;
+        sub.args = args;
+        std::erase_if(sub.args, [](auto& p) { return p.first == "name"; });
+        sub.args.emplace_back("name", state.new_string("<name>"));
+        sub.prefix = loc;
+        sub.display_root = display_root;
+        if (Value* mods = get(state, *type, "modules")) {
+          state.force_list(*mods, {});
+          for (size_t i = 0; i < mods->list.size; ++i) sub.modules.push_back(mods->list.elems[i]);
+        }
+        ++depth;
+        std::string saved = parent_file;
+        parent_file = out.empty() ? "" : out.back().declared_in;
+        walk(*eval_modules(state, std::move(sub)).options, loc);
+        parent_file = saved;
+        --depth;
+      }
+      break;
+    }
+    type = get(state, *type, "elemType");
+  }
+  loc.resize(loc.size() - pushed);
+}
+
+void Walker::walk(Value& node, std::vector<std::string>& loc) {
   state.force(node, {});
   if (node.type != Type::Attrs) return;
   Value* tag = get(state, node, "_type");
@@ -77,12 +135,20 @@ void walk(EvalState& state, Value& node, std::vector<std::string>& loc, std::vec
       if (decls->list.size) d.declared_in = std::string(state.force_string(*decls->list.elems[0], {}));
     }
     d.read_only = bool_attr(state, node, "readOnly", false);
+    if ((d.declared_in.empty() || d.declared_in == "<unknown-file>") && !parent_file.empty())
+      d.declared_in = parent_file;
     out.push_back(std::move(d));
+    try {
+      walk_submodule(get(state, node, "type"), loc);
+    } catch (const EvalError&) {
+      // A submodule whose options need real definitions to evaluate is
+      // listed without its sub-options.
+    }
     return;
   }
   for (const Attr& a : *node.attrs) {
     loc.emplace_back(state.symbols[a.name]);
-    walk(state, *a.value, loc, out);
+    walk(*a.value, loc);
     loc.pop_back();
   }
 }
@@ -94,10 +160,13 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-std::vector<OptionDoc> collect_option_docs(EvalState& state, Value& options) {
+std::vector<OptionDoc> collect_option_docs(EvalState& state, Value& options,
+                                           const std::vector<std::pair<std::string, Value*>>& args,
+                                           const std::string& display_root) {
   std::vector<OptionDoc> out;
   std::vector<std::string> loc;
-  walk(state, options, loc, out);
+  Walker w{state, args, display_root, out};
+  w.walk(options, loc);
   std::sort(out.begin(), out.end(), [](const OptionDoc& a, const OptionDoc& b) { return a.name < b.name; });
   return out;
 }
@@ -111,11 +180,18 @@ std::vector<OptionDoc> search_options(const std::vector<OptionDoc>& docs, const 
   return out;
 }
 
+// Continuation lines of a multi-line value line up under its first line.
+static std::string hang(std::string s, size_t indent) {
+  for (size_t pos = 0; (pos = s.find('\n', pos)) != std::string::npos; pos += indent + 1)
+    s.insert(pos + 1, std::string(indent, ' '));
+  return s;
+}
+
 std::string format_option_text(const OptionDoc& d) {
   std::string out = d.name + "\n";
   out += "    type:     " + d.type + (d.read_only ? " (read-only)" : "") + "\n";
-  if (!d.default_text.empty()) out += "    default:  " + d.default_text + "\n";
-  if (!d.example_text.empty()) out += "    example:  " + d.example_text + "\n";
+  if (!d.default_text.empty()) out += "    default:  " + hang(d.default_text, 14) + "\n";
+  if (!d.example_text.empty()) out += "    example:  " + hang(d.example_text, 14) + "\n";
   if (!d.declared_in.empty()) out += "    declared: " + d.declared_in + "\n";
   if (!d.description.empty()) {
     std::string desc = d.description;

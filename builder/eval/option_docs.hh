@@ -21,8 +21,12 @@ struct OptionDoc {
 };
 
 /// Collects the visible, non-internal options of an `options` tree, sorted
-/// by name. Defaults that fail to evaluate are shown as their error.
-std::vector<OptionDoc> collect_option_docs(lang::EvalState& state, lang::Value& options);
+/// by name, including the options of submodules (`users.users.<name>.home`,
+/// evaluated with `args` as their module arguments). Defaults that fail to
+/// evaluate are shown as their error.
+std::vector<OptionDoc> collect_option_docs(lang::EvalState& state, lang::Value& options,
+                                           const std::vector<std::pair<std::string, lang::Value*>>& args,
+                                           const std::string& display_root);
 
 /// Options whose name or description contains `pattern` (case-insensitive).
 std::vector<OptionDoc> search_options(const std::vector<OptionDoc>& docs, const std::string& pattern);
