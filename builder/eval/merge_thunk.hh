@@ -33,7 +33,6 @@ struct ExprMergeDefs : lang::Expr {
 /// Merges one option node (config leaf) when forced.
 struct ExprMergeOption : lang::Expr {
   OptionNode* node;
-  std::string display_root;
   std::shared_ptr<MergeContext> ctx;
   ExprMergeOption(OptionNode* node, std::shared_ptr<MergeContext> ctx) : node(node), ctx(std::move(ctx)) {}
   void eval(lang::EvalState& state, lang::Env& env, lang::Value& out) override;

@@ -480,11 +480,8 @@ void merge_option(EvalState& state, OptionNode& node, const std::shared_ptr<Merg
   std::vector<DischargedDef> defs;
   for (const Definition& d : node.defs) discharge(state, d, defs);
   Declaration& decl = *node.decl;
-  bool has_default = false;
-  if (Value* def = get(state, *decl.option, "default")) {
-    defs.push_back(DischargedDef{decl.file, decl.pos, def, 1500, 1000});
-    has_default = true;
-  }
+  // The default is a definition with mkOptionDefault's priority.
+  if (Value* def = get(state, *decl.option, "default")) defs.push_back(DischargedDef{decl.file, decl.pos, def, 1500, 1000});
   filter_and_sort(defs);
   if (defs.empty())
     throw EvalError(fmt::format("The option `{}' was accessed but has no value defined. Try setting the option.",
@@ -494,7 +491,6 @@ void merge_option(EvalState& state, OptionNode& node, const std::shared_ptr<Merg
     throw EvalError(fmt::format("The option `{}' is read-only, but it's set multiple times. Definition values:{}",
                                 show_option(node.loc), show_defs(state, defs, ctx->display_root)),
                     defs[1].pos);
-  (void)has_default;
   Value merged;
   type_merge(state, ctx, decl.type, node.loc, defs, merged);
   if (Value* apply = get(state, *decl.option, "apply")) {
