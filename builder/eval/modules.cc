@@ -3,6 +3,7 @@
 #include "builder/eval/modules.hh"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 #include <fmt/format.h>
@@ -47,6 +48,80 @@ bool reserved(std::string_view n) {
   return std::find(std::begin(kReserved), std::end(kReserved), n) != std::end(kReserved);
 }
 
+/// recursiveUpdate freeform declared, lazily: the names of both, the
+/// declared value winning unless both are sets of names (a declared
+/// namespace), which are updated recursively.
+struct ExprOverlay : Expr {
+  Value* declared;  ///< a namespace of config (a set whose leaves are option thunks)
+  Value* freeform;  ///< the freeform merge at the same path
+  ExprOverlay(Value* declared, Value* freeform) : declared(declared), freeform(freeform) {}
+  void eval(EvalState& state, Env&, Value& out) override {
+    state.force(*freeform, {});
+    state.force(*declared, {});
+    if (freeform->type != Type::Attrs || declared->type != Type::Attrs) {
+      out = *declared;
+      return;
+    }
+    BindingsBuilder b(state, freeform->attrs->size + declared->attrs->size);
+    for (const Attr& f : *freeform->attrs)
+      if (!declared->attrs->find(f.name)) b.insert(f.name, f.value, f.pos);
+    for (const Attr& d : *declared->attrs) {
+      const Attr* f = freeform->attrs->find(d.name);
+      // Option leaves are thunks until read; namespaces are sets.
+      if (f && d.value->type == Type::Attrs) {
+        Value* v = state.alloc_value();
+        v->mk_thunk(state.base_env, state.new_expr<ExprOverlay>(d.value, f->value));
+        b.insert(d.name, v, d.pos);
+      } else {
+        b.insert(d.name, d.value, d.pos);
+      }
+    }
+    out.mk_attrs(b.finish());
+  }
+  void bind_vars(EvalState&, const StaticEnv&) override {}
+  void show(const SymbolTable&, std::ostream& out) const override { out << "«freeform»"; }
+};
+
+/// `options.<path>.highestPrio`, `.definitions` and `.files`, as nixpkgs'
+/// evalOptionValue gives them: from the definitions (the default included)
+/// that survive mkIf and mkOverride. highestPrio is 9999 when there are none.
+struct ExprOptionDefs : Expr {
+  enum What { HighestPrio, Definitions, Files };
+  OptionNode* node;
+  What what;
+  std::string display_root;
+  ExprOptionDefs(OptionNode* node, What what, std::string display_root)
+      : node(node), what(what), display_root(std::move(display_root)) {}
+  void eval(EvalState& state, Env&, Value& out) override {
+    std::vector<DischargedDef> defs;
+    if (Value* d = get(state, *node->decl->option, "default"))
+      defs.push_back(DischargedDef{node->decl->file, node->decl->pos, d, 1500, 1000});
+    for (const Definition& d : node->defs) discharge(state, d, defs);
+    int highest = 9999;
+    for (const DischargedDef& d : defs) highest = std::min(highest, d.priority);
+    if (what == HighestPrio) {
+      out.mk_int(highest);
+      return;
+    }
+    filter_and_sort(defs);
+    state.mk_list(out, defs.size());
+    for (size_t i = 0; i < defs.size(); ++i)
+      out.list.elems[i] = what == Definitions
+                              ? defs[i].value
+                              : state.new_string(show_file(state, defs[i].file, defs[i].pos, display_root));
+  }
+  void bind_vars(EvalState&, const StaticEnv&) override {}
+  void show(const SymbolTable&, std::ostream& out) const override { out << "«option definitions»"; }
+};
+
+/// A loaded module and the modules it imports (nixpkgs'
+/// collectStructuredModules).
+struct ModuleNode {
+  Module mod;
+  Value* freeform = nullptr;  ///< its `freeformType`, if it has one
+  std::vector<ModuleNode*> imports;
+};
+
 class ModuleEvaluator {
  public:
   ModuleEvaluator(EvalState& state, EvalModulesArgs args)
@@ -67,22 +142,47 @@ class ModuleEvaluator {
     options_->type = Type::Blackhole;
     build_arg_set();
 
-    for (Value* m : args_.modules) collect(*m, "", "", {});
+    std::vector<ModuleNode*> roots;
+    for (Value* m : args_.modules) roots.push_back(collect(*m, "", "", {}));
     for (const Definition& d : args_.extra_defs) {
       if (args_.extra_defs_are_config) {
+        // shorthandOnlyDefinesConfig: a set is config, whatever its names
+        // (`{ config.x = 1; }` defines an option `config`); functions and
+        // paths are modules.
         state_.force(*d.value, d.pos);
-        if (d.value->type == Type::Attrs && !get(state_, *d.value, "config") && !get(state_, *d.value, "options") &&
-            !get(state_, *d.value, "imports")) {
-          modules_.push_back(Module{d.file, "", d.pos, nullptr, d.value});
+        if (d.value->type == Type::Attrs && !state_.is_functor(*d.value)) {
+          ModuleNode& n = nodes_.emplace_back();
+          n.mod = Module{d.file, "", d.pos, nullptr, d.value};
+          roots.push_back(&n);
           continue;
         }
       }
-      collect(*d.value, d.file, "", d.pos);
+      roots.push_back(collect(*d.value, d.file, "", d.pos));
     }
-    std::erase_if(modules_, [&](const Module& m) { return !m.key.empty() && disabled_.count(m.key); });
+    // The module list, as nixpkgs' genericClosure makes it: breadth first,
+    // the first module of each key wins, and a disabled module is left out
+    // with everything only it imports.
+    auto enabled = [&](ModuleNode* n) { return n->mod.key.empty() || !disabled_.count(n->mod.key); };
+    std::deque<ModuleNode*> work;
+    for (ModuleNode* r : roots)
+      if (enabled(r)) work.push_back(r);
+    std::set<std::string> done;
+    while (!work.empty()) {
+      ModuleNode* n = work.front();
+      work.pop_front();
+      if (!n->mod.key.empty() && !done.insert(n->mod.key).second) continue;
+      modules_.push_back(n->mod);
+      if (n->freeform) freeform_defs_.push_back(Definition{n->mod.file, n->mod.pos, n->freeform, {}, -1});
+      for (ModuleNode* c : n->imports)
+        if (enabled(c)) work.push_back(c);
+    }
 
     for (const Module& m : modules_)
       if (m.options) declare(root_, *m.options, m.file, m.pos);
+    // `options` depends on the declarations only, so (as in nixpkgs) the
+    // shape of config may depend on it: `optionalAttrs (options ? x)`.
+    Value opts = build_options(root_);
+    *options_ = opts;
     // nixpkgs merges the module list reversed; list options show it.
     for (auto it = modules_.rbegin(); it != modules_.rend(); ++it)
       if (it->config) define(root_, it->config, it->file, it->pos, {}, -1);
@@ -90,8 +190,6 @@ class ModuleEvaluator {
     resolve_freeform();
     Value built = build_config(root_);
     *config_ = built;
-    Value opts = build_options(root_);
-    *options_ = opts;
     check_unmatched(root_);
     return EvaluatedModules{config_, options_};
   }
@@ -120,20 +218,26 @@ class ModuleEvaluator {
     state_.call_function(fun, *arg, out, pos);
   }
 
-  void collect(Value& m, const std::string& file, const std::string& key, PosIdx pos) {
+  // Loads a module (a path, a function or a set) and, recursively, what it
+  // imports. A file is loaded once; later imports of it share the node.
+  ModuleNode* collect(Value& m, const std::string& file, const std::string& key, PosIdx pos) {
     state_.force(m, pos);
     if (m.type == Type::Path || m.type == Type::String) {
       std::string path = state_.coerce_to_path(m, pos, "while importing a module");
-      if (seen_.count(path)) return;
+      if (auto it = loaded_.find(path); it != loaded_.end()) return it->second;
+      ModuleNode& n = nodes_.emplace_back();
+      loaded_[path] = &n;
       Value imported;
       state_.eval_file(path, imported, pos);
-      load(imported, path, path, pos);
-      return;
+      load(n, imported, path, path, pos);
+      return &n;
     }
-    load(m, file, key, pos);
+    ModuleNode& n = nodes_.emplace_back();
+    load(n, m, file, key, pos);
+    return &n;
   }
 
-  void load(Value& m, const std::string& file, std::string key, PosIdx pos) {
+  void load(ModuleNode& node, Value& m, const std::string& file, std::string key, PosIdx pos) {
     state_.force(m, pos);
     if (m.type == Type::Lambda || m.type == Type::PrimOp || m.type == Type::PrimOpApp ||
         (m.type == Type::Attrs && state_.is_functor(m))) {
@@ -145,7 +249,7 @@ class ModuleEvaluator {
         e.with_trace(pos, "while evaluating the module " + (file.empty() ? std::string("«inline»") : file));
         throw;
       }
-      load(result, file, key, pos);
+      load(node, result, file, key, pos);
       return;
     }
     if (m.type != Type::Attrs)
@@ -154,17 +258,16 @@ class ModuleEvaluator {
                                   show_type(m)),
                       pos);
     if (Value* k = get(state_, m, "key")) key = state_.coerce_to_string(*k, pos, {.coerce_more = true});
-    if (!key.empty()) {
-      if (seen_.count(key)) return;
-      seen_.insert(key);
-    }
     std::string f = file;
     if (Value* ff = get(state_, m, "_file")) f = state_.coerce_to_string(*ff, pos);
+    node.mod = Module{f, key, pos};
 
     if (Value* imports = get(state_, m, "imports")) {
       state_.force_list(*imports, pos, "while evaluating the imports of a module");
-      for (size_t i = 0; i < imports->list.size; ++i) collect(*imports->list.elems[i], f, "", pos);
+      for (size_t i = 0; i < imports->list.size; ++i)
+        node.imports.push_back(collect(*imports->list.elems[i], f, "", pos));
     }
+    // Every module's disabledModules count, even a disabled module's.
     if (Value* disabled = get(state_, m, "disabledModules")) {
       state_.force_list(*disabled, pos, "while evaluating disabledModules");
       for (size_t i = 0; i < disabled->list.size; ++i) {
@@ -178,21 +281,26 @@ class ModuleEvaluator {
         }
       }
     }
-    if (Value* ft = get(state_, m, "freeformType")) freeform_defs_.push_back(Definition{f, pos, ft, {}, -1});
+    node.freeform = get(state_, m, "freeformType");
 
-    Module mod{f, key, pos};
+    Module& mod = node.mod;
     Value* options = get(state_, m, "options");
     Value* config = get(state_, m, "config");
     if (options || config) {
+      std::vector<const Attr*> bad;
       for (const Attr& a : *m.attrs)
-        if (!reserved(state_.symbols[a.name]))
-          throw EvalError(fmt::format("Module `{}' has an unsupported attribute `{}'. This is caused by introducing "
-                                      "a top-level `config' or `options' attribute. Add configuration attributes "
-                                      "immediately on the top level instead, or move all of them (namely: {}) into "
-                                      "the explicit `config' attribute.",
-                                      show_file(state_, f, {}, args_.display_root), state_.symbols[a.name],
-                                      state_.symbols[a.name]),
-                          a.pos);
+        if (!reserved(state_.symbols[a.name])) bad.push_back(&a);
+      if (!bad.empty()) {
+        std::string names;
+        for (const Attr* a : bad) names += (names.empty() ? "" : " ") + std::string(state_.symbols[a->name]);
+        throw EvalError(fmt::format("Module `{}' has an unsupported attribute `{}'. This is caused by introducing "
+                                    "a top-level `config' or `options' attribute. Add configuration attributes "
+                                    "immediately on the top level instead, or move all of them (namely: {}) into "
+                                    "the explicit `config' attribute.",
+                                    show_file(state_, f, {}, args_.display_root), state_.symbols[bad[0]->name],
+                                    names),
+                        bad[0]->pos);
+      }
       mod.options = options;
       mod.config = config;
     } else {
@@ -206,7 +314,6 @@ class ModuleEvaluator {
         mod.config->mk_attrs(cfg);
       }
     }
-    modules_.push_back(std::move(mod));
   }
 
   void declare(OptionNode& node, Value& v, const std::string& file, PosIdx pos) {
@@ -222,19 +329,20 @@ class ModuleEvaluator {
                                     show_file(state_, file, pos, args_.display_root),
                                     show_file(state_, node.decl->file, node.decl->pos, args_.display_root)),
                         pos);
-      if (!node.children.empty())
-        throw EvalError(fmt::format("The option `{}' in `{}' would be a parent of the options `{}'.",
-                                    show_option(node.loc), show_file(state_, file, pos, args_.display_root),
-                                    show_option(node.children.begin()->second->loc)),
-                        pos);
       node.decl = std::make_unique<Declaration>(Declaration{&v, get(state_, v, "type"), file, pos});
+      if (!node.children.empty()) throw_would_be_parent(node);
       return;
     }
-    if (node.decl)
-      throw EvalError(fmt::format("The option `{}' in `{}' is already declared in `{}'.", show_option(node.loc),
-                                  show_file(state_, file, pos, args_.display_root),
-                                  show_file(state_, node.decl->file, node.decl->pos, args_.display_root)),
-                      pos);
+    for (const Attr& a : *v.attrs)
+      namespace_decls_[&node].push_back(
+          fmt::format(" - option(s) with prefix `{}' in module `{}'",
+                      show_option([&] {
+                        std::vector<std::string> l = node.loc;
+                        l.emplace_back(state_.symbols[a.name]);
+                        return l;
+                      }()),
+                      show_file(state_, file, pos, args_.display_root)));
+    if (node.decl) throw_would_be_parent(node);
     for (const Attr& a : *v.attrs) {
       std::string name(state_.symbols[a.name]);
       auto& child = node.children[name];
@@ -245,6 +353,24 @@ class ModuleEvaluator {
       }
       declare(*child, *a.value, file, a.pos ? a.pos : pos);
     }
+  }
+
+  // An option declared where other modules declare options under it
+  // (nixpkgs merges them only into submodule-typed options; cairn doesn't).
+  [[noreturn]] void throw_would_be_parent(OptionNode& node) {
+    std::vector<std::string>& under = namespace_decls_[&node];
+    std::sort(under.begin(), under.end());
+    std::string list;
+    for (const std::string& line : under) list += "\n" + line;
+    Declaration& decl = *node.decl;
+    Value* type = decl.type;
+    std::string description = "<no description>";
+    if (type) description = type_description(state_, type);
+    throw EvalError(fmt::format("The option `{}' in module `{}' would be a parent of the following options, but its "
+                                "type `{}' does not support nested options.{}",
+                                show_option(node.loc), show_file(state_, decl.file, decl.pos, args_.display_root),
+                                description, list),
+                    decl.pos);
   }
 
   // Walks a module's config down to the options it defines, carrying mkIf
@@ -312,6 +438,68 @@ class ModuleEvaluator {
     state_.force_attrs(*freeform_, defs.back().pos, "while evaluating the freeform type");
   }
 
+  // A definition's value with the properties pushed onto it put back
+  // around it: mkIf c (mkOverride p v). Freeform definitions found below a
+  // declared namespace are re-rooted at the top, where these must apply to
+  // the leaf, as pushDownProperties left them in nixpkgs.
+  Value* with_properties(const Definition& d) {
+    Value* v = d.value;
+    auto wrap = [&](std::initializer_list<std::pair<std::string_view, Value*>> attrs) {
+      BindingsBuilder b(state_, attrs.size());
+      for (auto& [n, x] : attrs) b.insert(n, x);
+      Value* w = state_.alloc_value();
+      w->mk_attrs(b.finish());
+      return w;
+    };
+    if (d.priority >= 0)
+      v = wrap({{"_type", state_.new_string("override")}, {"priority", state_.new_int(d.priority)}, {"content", v}});
+    for (auto it = d.conditions.rbegin(); it != d.conditions.rend(); ++it)
+      v = wrap({{"_type", state_.new_string("if")}, {"condition", *it}, {"content", v}});
+    return v;
+  }
+
+  // With a freeform type, every definition no option matched — at the top
+  // or below a declared namespace — is merged with it, by top-level name
+  // (nixpkgs: freeformType.merge prefix [ setAttrByPath def.prefix … ]).
+  std::map<std::string, std::vector<Definition>> take_freeform_defs() {
+    std::map<std::string, std::vector<Definition>> by_name;
+    std::vector<std::string> rel;
+    auto walk = [&](auto& self, OptionNode& node) -> void {
+      for (auto it = node.unmatched.begin(); it != node.unmatched.end();) {
+        if (it->first.empty()) {
+          ++it;
+          continue;
+        }
+        for (const Definition& d : it->second) {
+          if (rel.empty()) {
+            by_name[it->first].push_back(d);
+            continue;
+          }
+          // setAttrByPath (rel[1..] ++ [name]) value
+          Value* v = with_properties(d);
+          std::vector<std::string> path(rel.begin() + 1, rel.end());
+          path.push_back(it->first);
+          for (auto p = path.rbegin(); p != path.rend(); ++p) {
+            BindingsBuilder b(state_, 1);
+            b.insert(*p, v, d.pos);
+            v = state_.alloc_value();
+            v->mk_attrs(b.finish());
+          }
+          by_name[rel[0]].push_back(Definition{d.file, d.pos, v, {}, -1});
+        }
+        it = node.unmatched.erase(it);
+      }
+      for (auto& [name, child] : node.children) {
+        if (child->decl) continue;
+        rel.push_back(name);
+        self(self, *child);
+        rel.pop_back();
+      }
+    };
+    walk(walk, root_);
+    return by_name;
+  }
+
   Value build_config(OptionNode& node) {
     Value out;
     if (node.decl) {
@@ -319,33 +507,53 @@ class ModuleEvaluator {
       out.mk_thunk(state_.base_env, e);
       return out;
     }
-    size_t extra = &node == &root_ && freeform_ ? node.unmatched.size() : 0;
-    BindingsBuilder b(state_, node.children.size() + extra);
+    std::map<std::string, std::vector<Definition>> freeform;
+    Value* elem = freeform_;
+    bool lazy = true;
+    if (&node == &root_ && freeform_) {
+      freeform = take_freeform_defs();
+      // An attrsOf-like freeform type merges each name with its element
+      // type; other types are applied per name as they are.
+      if (Value* n = get(state_, *freeform_, "name")) {
+        std::string_view tn = state_.force_string(*n, {});
+        if (tn == "attrsOf" || tn == "lazyAttrsOf") elem = get(state_, *freeform_, "elemType");
+        lazy = tn != "attrsOf";
+      }
+    }
+    std::map<std::string, Value*> freeform_values;
+    for (auto& [name, defs] : freeform) {
+      std::vector<std::string> loc = node.loc;
+      loc.push_back(name);
+      Value* v = state_.alloc_value();
+      if (lazy) {
+        v->mk_thunk(state_.base_env, state_.new_expr<ExprMergeDefs>(ctx_, elem, std::move(loc), defs,
+                                                                    std::vector<DischargedDef>{}, false));
+      } else {
+        // attrsOf: a name whose definitions all vanish (mkIf false) is
+        // left out, so the conditions are evaluated now.
+        std::vector<DischargedDef> done;
+        for (const Definition& d : defs) discharge(state_, d, done);
+        if (done.empty()) continue;
+        v->mk_thunk(state_.base_env,
+                    state_.new_expr<ExprMergeDefs>(ctx_, elem, std::move(loc), std::vector<Definition>{}, done, true));
+      }
+      freeform_values[name] = v;
+    }
+    BindingsBuilder b(state_, node.children.size() + freeform_values.size());
     for (auto& [name, child] : node.children) {
       Value* v = state_.alloc_value();
       *v = build_config(*child);
+      if (auto f = freeform_values.find(name); f != freeform_values.end()) {
+        // A declared namespace with freeform definitions below it:
+        // recursiveUpdate freeformConfig declaredConfig.
+        Value* overlay = state_.alloc_value();
+        overlay->mk_thunk(state_.base_env, state_.new_expr<ExprOverlay>(v, f->second));
+        v = overlay;
+        freeform_values.erase(f);
+      }
       b.insert(name, v);
     }
-    if (extra) {
-      // Undeclared definitions at the top merge with the freeform type,
-      // one attribute at a time (freeform types are attrsOf-like).
-      Value* elem = freeform_;
-      Value* n = get(state_, *freeform_, "name");
-      if (n) {
-        std::string_view tn = state_.force_string(*n, {});
-        if (tn == "attrsOf" || tn == "lazyAttrsOf") elem = get(state_, *freeform_, "elemType");
-      }
-      for (auto& [name, defs] : node.unmatched) {
-        if (name.empty()) continue;
-        std::vector<std::string> loc = node.loc;
-        loc.push_back(name);
-        auto* e = state_.new_expr<ExprMergeDefs>(ctx_, elem, std::move(loc), defs, std::vector<DischargedDef>{}, false);
-        Value* v = state_.alloc_value();
-        v->mk_thunk(state_.base_env, e);
-        b.insert(name, v);
-      }
-      node.unmatched.clear();
-    }
+    for (auto& [name, v] : freeform_values) b.insert(name, v);
     out.mk_attrs(b.finish());
     return out;
   }
@@ -362,6 +570,14 @@ class ModuleEvaluator {
       Value* is_defined = state_.alloc_value();
       is_defined->mk_thunk(state_.base_env, state_.new_expr<ExprIsDefined>(&node));
       b.insert("isDefined", is_defined);
+      for (auto what : {ExprOptionDefs::HighestPrio, ExprOptionDefs::Definitions, ExprOptionDefs::Files}) {
+        Value* v = state_.alloc_value();
+        v->mk_thunk(state_.base_env, state_.new_expr<ExprOptionDefs>(&node, what, args_.display_root));
+        b.insert(what == ExprOptionDefs::HighestPrio   ? "highestPrio"
+                 : what == ExprOptionDefs::Definitions ? "definitions"
+                                                       : "files",
+                 v);
+      }
       Value* loc = state_.alloc_value();
       state_.mk_list(*loc, node.loc.size());
       for (size_t i = 0; i < node.loc.size(); ++i) loc->list.elems[i] = state_.new_string(node.loc[i]);
@@ -433,10 +649,17 @@ class ModuleEvaluator {
             message += "`" + show_option(alt) + "'";
           }
           message += "?";
-        } else if (node.children.empty()) {
-          message += fmt::format("\n\nHowever there are no options defined in `{}'. Are you sure you've declared "
-                                 "your options properly?",
-                                 show_option(node.loc));
+        } else if (root_.children.empty()) {
+          // No option is declared at all (nixpkgs' two texts, without
+          // their final newline).
+          if (args_.prefix.empty())
+            message += "\n\nIt seems as if you're trying to declare an option by placing it into `config' rather "
+                       "than `options'!";
+          else
+            message += fmt::format("\n\nHowever there are no options defined in `{}'. Are you sure you've\n"
+                                   "declared your options properly? This can happen if you e.g. declared your "
+                                   "options in `types.submodule'\nunder `config' rather than `options'.",
+                                   show_option(args_.prefix));
         }
       }
       throw EvalError(message, defs.front().pos);
@@ -451,8 +674,13 @@ class ModuleEvaluator {
   Value* options_ = nullptr;
   Value* arg_set_ = nullptr;
   std::vector<Module> modules_;
-  std::set<std::string> seen_;
+  /// Every module loaded (stable addresses), and the ones loaded from files.
+  std::deque<ModuleNode> nodes_;
+  std::map<std::string, ModuleNode*> loaded_;
   std::set<std::string> disabled_;
+  /// For "would be a parent" errors: the option paths declared under each
+  /// namespace node, as nixpkgs lists them.
+  std::map<OptionNode*, std::vector<std::string>> namespace_decls_;
   std::vector<Definition> freeform_defs_;
   Value* freeform_ = nullptr;
   OptionNode root_;
@@ -477,20 +705,27 @@ EvaluatedModules eval_modules(EvalState& state, EvalModulesArgs args) {
 }
 
 void merge_option(EvalState& state, OptionNode& node, const std::shared_ptr<MergeContext>& ctx, Value& out) {
-  std::vector<DischargedDef> defs;
-  for (const Definition& d : node.defs) discharge(state, d, defs);
   Declaration& decl = *node.decl;
-  // The default is a definition with mkOptionDefault's priority.
-  if (Value* def = get(state, *decl.option, "default")) defs.push_back(DischargedDef{decl.file, decl.pos, def, 1500, 1000});
+  // The default is a definition with mkOptionDefault's priority, before
+  // the others (evalOptionValue).
+  std::vector<DischargedDef> defs;
+  Value* default_value = get(state, *decl.option, "default");
+  if (default_value) defs.push_back(DischargedDef{decl.file, decl.pos, default_value, 1500, 1000});
+  // readOnly counts definitions before their properties are discharged,
+  // the default included: a read-only option with a default can't be set.
+  if (Value* ro = get(state, *decl.option, "readOnly");
+      ro && state.force_bool(*ro, decl.pos) && node.defs.size() + (default_value ? 1 : 0) > 1) {
+    for (const Definition& d : node.defs) discharge(state, d, defs);
+    throw EvalError(fmt::format("The option `{}' is read-only, but it's set multiple times. Definition values:{}",
+                                show_option(node.loc), show_defs(state, defs, ctx->display_root)),
+                    defs.size() > 1 ? defs[1].pos : decl.pos);
+  }
+  for (const Definition& d : node.defs) discharge(state, d, defs);
   filter_and_sort(defs);
   if (defs.empty())
     throw EvalError(fmt::format("The option `{}' was accessed but has no value defined. Try setting the option.",
                                 show_option(node.loc)),
                     decl.pos);
-  if (Value* ro = get(state, *decl.option, "readOnly"); ro && state.force_bool(*ro, decl.pos) && defs.size() > 1)
-    throw EvalError(fmt::format("The option `{}' is read-only, but it's set multiple times. Definition values:{}",
-                                show_option(node.loc), show_defs(state, defs, ctx->display_root)),
-                    defs[1].pos);
   Value merged;
   type_merge(state, ctx, decl.type, node.loc, defs, merged);
   if (Value* apply = get(state, *decl.option, "apply")) {
@@ -512,6 +747,11 @@ void ExprMergeOption::eval(EvalState& state, Env&, Value& out) {
 }
 
 void ExprIsDefined::eval(EvalState& state, Env&, Value& out) {
+  // The default counts, as in nixpkgs.
+  if (get(state, *node->decl->option, "default")) {
+    out.mk_bool(true);
+    return;
+  }
   std::vector<DischargedDef> defs;
   for (const Definition& d : node->defs) discharge(state, d, defs);
   out.mk_bool(!defs.empty());

@@ -2,49 +2,14 @@
 // and error messages word for word.
 #include <gtest/gtest.h>
 
-#include <sstream>
-
-#include "builder/eval/host.hh"
-#include "builder/eval/lib_loader.hh"
-#include "builder/eval/modules.hh"
-#include "builder/lang/print.hh"
+#include "builder/eval/test_modules.hh"
 
 namespace cairn::eval {
 namespace {
 
 using namespace lang;
 
-// Evaluates inline modules (named /t/m0.nix, /t/m1.nix, …) and prints
-// config.<path> strictly, or returns the error message.
-std::string eval_config(std::vector<std::string> modules, const std::string& path) {
-  EvalState state;
-  try {
-    EvalModulesArgs args;
-    Value* lib = load_lib(state);
-    args.args = {{"lib", lib}};
-    for (size_t i = 0; i < modules.size(); ++i) {
-      Value* m = state.alloc_value();
-      state.eval(state.parse_string(modules[i], "/t", "/t/m" + std::to_string(i) + ".nix"), *m);
-      args.modules.push_back(m);
-    }
-    Value v = *eval_modules(state, std::move(args)).config;
-    std::string rest = path;
-    while (!rest.empty()) {
-      auto dot = rest.find('.');
-      std::string part = rest.substr(0, dot);
-      rest = dot == std::string::npos ? "" : rest.substr(dot + 1);
-      state.force_attrs(v, {});
-      const Attr* a = v.attrs->find(state.symbols.intern(part));
-      if (!a) return "no attribute " + part;
-      v = *a->value;
-    }
-    std::ostringstream out;
-    print_value(state, v, out, true);
-    return out.str();
-  } catch (const EvalError& e) {
-    return "error: " + e.message;
-  }
-}
+using eval::testing::eval_config;
 
 const std::string kDecls = R"({ lib, ... }: with lib; {
   options.name = mkOption { type = types.str; default = "default"; };

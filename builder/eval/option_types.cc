@@ -71,17 +71,45 @@ void discharge_value(EvalState& state, const Definition& def, Value* v, int prio
   }
 }
 
-bool all_equal(EvalState& state, const std::vector<DischargedDef>& defs) {
-  for (size_t i = 1; i < defs.size(); ++i)
-    if (!state.eq_values(*defs[0].value, *defs[i].value, defs[i].pos)) return false;
-  return true;
+bool is_function(EvalState& state, Value& v) {
+  return v.type == Type::Lambda || v.type == Type::PrimOp || v.type == Type::PrimOpApp || state.is_functor(v);
 }
 
+// mergeEqualOption: all definitions must be equal; a conflict cites the
+// first definition and the first one that differs from it, as nixpkgs does.
+void merge_equal(EvalState& state, const std::vector<std::string>& loc, const std::vector<DischargedDef>& defs,
+                 const std::string& root, Value& out) {
+  for (size_t i = 1; i < defs.size(); ++i)
+    if (!state.eq_values(*defs[0].value, *defs[i].value, defs[i].pos))
+      throw_conflict(state, loc, {defs[0], defs[i]}, root);
+  out = *defs[0].value;
+}
+
+// mergeUniqueOption: exactly one definition. nixpkgs' text, with the
+// (possibly empty) `message` on its own line.
+void merge_one(EvalState& state, const std::vector<std::string>& loc, const std::vector<DischargedDef>& defs,
+               const std::string& root, const std::string& message, Value& out) {
+  if (defs.size() > 1)
+    throw EvalError(fmt::format("The option `{}' is defined multiple times while it's expected to be unique.\n{}\n"
+                                "Definition values:{}\nUse `lib.mkForce value` or `lib.mkDefault value` to change "
+                                "the priority on any of these definitions.",
+                                show_option(loc), message, show_defs(state, defs, root)),
+                    defs[1].pos);
+  out = *defs[0].value;
+}
+
+// nixpkgs' mergeDefinitions checks every definition against the option's
+// type before merging, and lists all that fail.
 void check_all(EvalState& state, Value& type, const std::vector<std::string>& loc,
                const std::vector<DischargedDef>& defs, const std::string& root) {
+  std::vector<DischargedDef> invalid;
   for (const DischargedDef& d : defs)
-    if (!type_check(state, type, *d.value, d.pos))
-      throw_type_mismatch(state, loc, type_description(state, &type), d, root);
+    if (!type_check(state, type, *d.value, d.pos)) invalid.push_back(d);
+  if (invalid.size() == 1) throw_type_mismatch(state, loc, type_description(state, &type), invalid[0], root);
+  if (!invalid.empty())
+    throw EvalError(fmt::format("A definition for option `{}' is not of type `{}'. Definition values:{}",
+                                show_option(loc), type_description(state, &type), show_defs(state, invalid, root)),
+                    invalid[0].pos);
 }
 
 Value* lazy_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type,
@@ -93,15 +121,17 @@ Value* lazy_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Va
   return v;
 }
 
-void merge_attrs_of(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value& type, bool lazy,
-                    const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
-  check_all(state, type, loc, defs, ctx->display_root);
-  Value* elem = param(state, type, "elemType");
+// attrsOf / lazyAttrsOf: the definitions of each name merge with `elem`.
+// The option's own priority was settled before (filterOverrides), so the
+// members start afresh: `mkForce { a = mkDefault 1; }` has a member of
+// priority 1000.
+void merge_attrs_by_name(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* elem, bool lazy,
+                         const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
   std::map<std::string, std::vector<Definition>> by_name;
   for (const DischargedDef& d : defs)
     for (const Attr& a : *d.value->attrs)
       by_name[std::string(state.symbols[a.name])].push_back(
-          Definition{d.file, a.pos ? a.pos : d.pos, a.value, {}, d.priority == 100 ? -1 : d.priority});
+          Definition{d.file, a.pos ? a.pos : d.pos, a.value, {}, -1});
   BindingsBuilder b(state, by_name.size());
   for (auto& [name, raw] : by_name) {
     std::vector<std::string> sub = loc;
@@ -122,7 +152,6 @@ void merge_attrs_of(EvalState& state, const std::shared_ptr<MergeContext>& ctx, 
 
 void merge_list_of(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value& type,
                    const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
-  check_all(state, type, loc, defs, ctx->display_root);
   Value* elem = param(state, type, "elemType");
   std::vector<Value*> items;
   for (size_t n = 0; n < defs.size(); ++n) {
@@ -141,25 +170,83 @@ void merge_list_of(EvalState& state, const std::shared_ptr<MergeContext>& ctx, V
   std::copy(items.begin(), items.end(), out.list.elems);
 }
 
-void merge_attrs_of_anything(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type,
-                             const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out);
+// The body of a merged function (functionTo, functions in `anything`):
+// called with an argument, it calls every definition with it and merges
+// the results with `type` at `loc` + "<function body>".
+struct ExprMergedCall : Expr {
+  std::shared_ptr<MergeContext> ctx;
+  Value* type;
+  std::vector<std::string> loc;
+  std::vector<DischargedDef> defs;
+  ExprMergedCall(std::shared_ptr<MergeContext> ctx, Value* type, std::vector<std::string> loc,
+                 std::vector<DischargedDef> defs)
+      : ctx(std::move(ctx)), type(type), loc(std::move(loc)), defs(std::move(defs)) {}
+  void eval(EvalState& state, Env& env, Value& out) override {
+    Value* arg = env.values[0];
+    std::vector<Definition> results;
+    for (const DischargedDef& d : defs) {
+      Value* r = state.alloc_value();
+      r->mk_app(d.value, arg);
+      results.push_back(Definition{d.file, d.pos, r, {}, -1});
+    }
+    auto* e = state.new_expr<ExprMergeDefs>(ctx, type, loc, std::move(results), std::vector<DischargedDef>{}, false);
+    e->eval(state, env, out);
+  }
+  void bind_vars(EvalState&, const StaticEnv&) override {}
+  void show(const SymbolTable&, std::ostream& out) const override { out << "«merged function»"; }
+};
 
-// `anything` (and options without a type): sets merge per name, lists
-// concatenate, other values must agree.
-void merge_anything(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type,
+void merge_functions(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type,
+                     const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
+  std::vector<std::string> body = loc;
+  body.push_back("<function body>");
+  auto* call = state.new_expr<ExprMergedCall>(ctx, type, std::move(body), defs);
+  auto* lambda = state.new_expr<ExprLambda>(defs[0].pos, state.symbols.intern("arg"), nullptr, call);
+  out.mk_lambda(state.base_env, lambda);
+}
+
+// `anything`: definitions must have one type (builtins.typeOf); sets merge
+// per name (attrsOf anything), functions merge their results, string-like
+// sets (packages) take one definition, anything else must be equal (lists
+// too: nixpkgs does not concatenate them).
+void merge_anything(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value& type,
                     const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
+  auto kind = [&](Value& v) -> std::string {
+    state.force(v, {});
+    if (v.type == Type::Attrs && (get(state, v, "outPath") || get(state, v, "__toString"))) return "stringCoercibleSet";
+    if (v.type == Type::Lambda || v.type == Type::PrimOp || v.type == Type::PrimOpApp) return "lambda";
+    return std::string(show_type(v));
+  };
   for (DischargedDef& d : defs) state.force(*d.value, d.pos);
-  Type t = defs[0].value->type;
-  bool same = std::all_of(defs.begin(), defs.end(), [&](auto& d) { return d.value->type == t; });
-  if (!same)
-    throw EvalError(fmt::format("The option `{}' has conflicting option types:{}", show_option(loc),
-                                show_defs(state, defs, ctx->display_root)),
-                    defs[0].pos);
-  if (t == Type::Attrs) {
-    merge_attrs_of_anything(state, ctx, type, loc, defs, out);
+  std::string k = kind(*defs[0].value);
+  for (DischargedDef& d : defs)
+    if (kind(*d.value) != k) {
+      std::string files;
+      for (auto& e : defs)
+        files += (files.empty() ? "`" : " and `") + show_file(state, e.file, e.pos, ctx->display_root) + "'";
+      throw EvalError(fmt::format("The option `{}' has conflicting option types in {}", show_option(loc), files),
+                      d.pos);
+    }
+  if (k == "stringCoercibleSet") return merge_one(state, loc, defs, ctx->display_root, "", out);
+  if (k == "lambda") return merge_functions(state, ctx, &type, loc, defs, out);
+  if (defs[0].value->type == Type::Attrs) return merge_attrs_by_name(state, ctx, &type, false, loc, defs, out);
+  merge_equal(state, loc, defs, ctx->display_root, out);
+}
+
+// An option without a type (nixpkgs' `unspecified`, mergeDefaultOption):
+// one definition is taken as is; several functions merge their results,
+// lists concatenate, sets update shallowly, bools are or-ed, strings
+// concatenate, ints must be equal.
+void merge_default(EvalState& state, const std::shared_ptr<MergeContext>& ctx, const std::vector<std::string>& loc,
+                   std::vector<DischargedDef>& defs, Value& out) {
+  if (defs.size() == 1) {
+    out = *defs[0].value;
     return;
   }
-  if (t == Type::List) {
+  for (DischargedDef& d : defs) state.force(*d.value, d.pos);
+  auto all = [&](auto pred) { return std::all_of(defs.begin(), defs.end(), [&](auto& d) { return pred(*d.value); }); };
+  if (all([&](Value& v) { return is_function(state, v); })) return merge_functions(state, ctx, nullptr, loc, defs, out);
+  if (all([](Value& v) { return v.type == Type::List; })) {
     size_t n = 0;
     for (auto& d : defs) n += d.value->list.size;
     state.mk_list(out, n);
@@ -168,24 +255,32 @@ void merge_anything(EvalState& state, const std::shared_ptr<MergeContext>& ctx, 
       for (size_t j = 0; j < d.value->list.size; ++j) out.list.elems[i++] = d.value->list.elems[j];
     return;
   }
-  if (!all_equal(state, defs)) throw_conflict(state, loc, defs, ctx->display_root);
-  out = *defs[0].value;
-}
-
-void merge_attrs_of_anything(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type,
-                             const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
-  std::map<std::string, std::vector<Definition>> by_name;
-  for (const DischargedDef& d : defs)
-    for (const Attr& a : *d.value->attrs)
-      by_name[std::string(state.symbols[a.name])].push_back(
-          Definition{d.file, a.pos ? a.pos : d.pos, a.value, {}, d.priority == 100 ? -1 : d.priority});
-  BindingsBuilder b(state, by_name.size());
-  for (auto& [name, raw] : by_name) {
-    std::vector<std::string> sub = loc;
-    sub.push_back(name);
-    b.insert(name, lazy_merge(state, ctx, type, std::move(sub), std::move(raw), {}, false));
+  if (all([](Value& v) { return v.type == Type::Attrs; })) {
+    std::map<uint32_t, const Attr*> merged;
+    for (auto& d : defs)
+      for (const Attr& a : *d.value->attrs) merged[a.name.id] = &a;
+    BindingsBuilder b(state, merged.size());
+    for (auto& [id, a] : merged) b.insert(a->name, a->value, a->pos);
+    out.mk_attrs(b.finish());
+    return;
   }
-  out.mk_attrs(b.finish());
+  if (all([](Value& v) { return v.type == Type::Bool; })) {
+    out.mk_bool(std::any_of(defs.begin(), defs.end(), [](auto& d) { return d.value->boolean; }));
+    return;
+  }
+  if (all([](Value& v) { return v.type == Type::String; })) {
+    std::string s;
+    for (auto& d : defs) s += d.value->string_view();
+    state.mk_string(out, s);
+    return;
+  }
+  if (all([&](Value& v) { return v.type == Type::Int && v.integer == defs[0].value->integer; })) {
+    out = *defs[0].value;
+    return;
+  }
+  throw EvalError(fmt::format("Cannot merge definitions of `{}'. Definition values:{}", show_option(loc),
+                              show_defs(state, defs, ctx->display_root)),
+                  defs[0].pos);
 }
 
 }  // namespace
@@ -228,9 +323,6 @@ bool type_check(EvalState& state, Value& type, Value& v, PosIdx pos) {
     return state.force_bool(r, pos, "while checking a value's type with the type's check function");
   }
   state.force(v, pos);
-  auto is_function = [&] {
-    return v.type == Type::Lambda || v.type == Type::PrimOp || v.type == Type::PrimOpApp || state.is_functor(v);
-  };
   if (name == "bool") return v.type == Type::Bool;
   if (name == "int") {
     if (v.type != Type::Int) return false;
@@ -275,31 +367,34 @@ bool type_check(EvalState& state, Value& type, Value& v, PosIdx pos) {
   if (name == "either")
     return type_check(state, *param(state, type, "left"), v, pos) ||
            type_check(state, *param(state, type, "right"), v, pos);
-  if (name == "coercedTo")
-    return type_check(state, *param(state, type, "finalType"), v, pos) ||
-           type_check(state, *param(state, type, "coercedType"), v, pos);
-  if (name == "submodule") return v.type == Type::Attrs || v.type == Type::Path || is_function();
-  if (name == "functionTo") return is_function();
+  if (name == "coercedTo") {
+    // nixpkgs: (coercedType.check x && finalType.check (coerceFunc x)) || finalType.check x
+    Value* final_t = param(state, type, "finalType");
+    if (type_check(state, *param(state, type, "coercedType"), v, pos)) {
+      Value c;
+      state.call_function(*param(state, type, "coerceFunc"), v, c, pos);
+      if (type_check(state, *final_t, c, pos)) return true;
+    }
+    return type_check(state, *final_t, v, pos);
+  }
+  if (name == "submodule") return v.type == Type::Attrs || v.type == Type::Path || is_function(state, v);
+  if (name == "functionTo") return is_function(state, v);
   return true;  // anything, raw, unspecified
 }
 
 void type_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Value* type_p,
                 const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
   const std::string& root = ctx->display_root;
-  if (!type_p) {
-    merge_anything(state, ctx, nullptr, loc, defs, out);
-    return;
-  }
+  if (!type_p) return merge_default(state, ctx, loc, defs, out);
   Value& type = *type_p;
   std::string name = type_name(state, type);
+  // Every definition is checked against the option's type before merging
+  // (mergeDefinitions), so a failing definition is reported with the
+  // outer type's description ("null or signed integer").
+  check_all(state, type, loc, defs, root);
   if (!is_native(state, type)) {
-    check_all(state, type, loc, defs, root);
     Value* merge = get(state, type, "merge");
-    if (!merge) {
-      if (defs.size() > 1 && !all_equal(state, defs)) throw_conflict(state, loc, defs, root);
-      out = *defs[0].value;
-      return;
-    }
+    if (!merge) return merge_equal(state, loc, defs, root, out);
     // merge loc [ { file; value; } … ], as nixpkgs calls it.
     Value* loc_v = state.alloc_value();
     state.mk_list(*loc_v, loc.size());
@@ -320,24 +415,24 @@ void type_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Valu
   }
 
   if (name == "listOf") return merge_list_of(state, ctx, type, loc, defs, out);
-  if (name == "attrsOf") return merge_attrs_of(state, ctx, type, false, loc, defs, out);
-  if (name == "lazyAttrsOf") return merge_attrs_of(state, ctx, type, true, loc, defs, out);
-  if (name == "anything") return merge_anything(state, ctx, &type, loc, defs, out);
+  if (name == "attrsOf") return merge_attrs_by_name(state, ctx, param(state, type, "elemType"), false, loc, defs, out);
+  if (name == "lazyAttrsOf")
+    return merge_attrs_by_name(state, ctx, param(state, type, "elemType"), true, loc, defs, out);
+  if (name == "anything") return merge_anything(state, ctx, type, loc, defs, out);
   if (name == "submodule") return merge_submodule(state, ctx, type, loc, defs, out);
+  if (name == "functionTo") return merge_functions(state, ctx, param(state, type, "elemType"), loc, defs, out);
   if (name == "nullOr") {
     size_t nulls = 0;
-    for (auto& d : defs) {
-      state.force(*d.value, d.pos);
-      nulls += d.value->type == Type::Null;
-    }
+    for (auto& d : defs) nulls += d.value->type == Type::Null;
     if (nulls == defs.size()) {
       out.mk_null();
       return;
     }
     if (nulls) {
+      // nixpkgs writes `x` here with two backquotes, and the files with showFiles.
       std::string files;
-      for (auto& d : defs) files += (files.empty() ? "`" : ", `") + show_file(state, d.file, d.pos, root) + "'";
-      throw EvalError(fmt::format("The option `{}' is defined both null and not null, in {}.", show_option(loc), files),
+      for (auto& d : defs) files += (files.empty() ? "`" : " and `") + show_file(state, d.file, d.pos, root) + "'";
+      throw EvalError(fmt::format("The option `{}` is defined both null and not null, in {}.", show_option(loc), files),
                       defs[0].pos);
     }
     return type_merge(state, ctx, param(state, type, "elemType"), loc, defs, out);
@@ -348,15 +443,15 @@ void type_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Valu
       if (std::all_of(defs.begin(), defs.end(), [&](auto& d) { return type_check(state, *t, *d.value, d.pos); }))
         return type_merge(state, ctx, t, loc, defs, out);
     }
-    for (auto& d : defs)
-      if (!type_check(state, type, *d.value, d.pos)) throw_type_mismatch(state, loc, type_description(state, &type), d, root);
-    throw_conflict(state, loc, defs, root);
+    // Definitions of both sides: neither side can merge them, so only one
+    // definition is allowed (mergeOneOption).
+    return merge_one(state, loc, defs, root, "", out);
   }
   if (name == "coercedTo") {
     Value* final_t = param(state, type, "finalType");
     Value* coerced_t = param(state, type, "coercedType");
     for (auto& d : defs) {
-      if (!type_check(state, *final_t, *d.value, d.pos) && type_check(state, *coerced_t, *d.value, d.pos)) {
+      if (type_check(state, *coerced_t, *d.value, d.pos)) {
         Value* c = state.alloc_value();
         state.call_function(*param(state, type, "coerceFunc"), *d.value, *c, d.pos);
         d.value = c;
@@ -365,18 +460,12 @@ void type_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Valu
     return type_merge(state, ctx, final_t, loc, defs, out);
   }
   if (name == "uniq" || name == "unique") {
-    if (defs.size() > 1) {
-      std::string message;
-      if (Value* m = get(state, type, "message")) message = std::string(state.force_string(*m, {})) + "\n";
-      throw EvalError(fmt::format("The option `{}' is defined multiple times while it's expected to be unique.\n{}"
-                                  "Definition values:{}",
-                                  show_option(loc), message, show_defs(state, defs, root)),
-                      defs[1].pos);
-    }
+    std::string message;
+    if (Value* m = get(state, type, "message")) message = std::string(state.force_string(*m, {}));
+    if (defs.size() > 1) return merge_one(state, loc, defs, root, message, out);
     return type_merge(state, ctx, param(state, type, "elemType"), loc, defs, out);
   }
 
-  check_all(state, type, loc, defs, root);
   if (name == "separatedString") {
     std::string sep(state.force_string(*param(state, type, "sep"), {}));
     std::string s;
@@ -397,17 +486,10 @@ void type_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Valu
     out.mk_attrs(b.finish());
     return;
   }
-  if (name == "raw" || name == "functionTo" || name == "unspecified") {
-    if (defs.size() > 1)
-      throw EvalError(fmt::format("The unique option `{}' is defined multiple times. Definition values:{}",
-                                  show_option(loc), show_defs(state, defs, root)),
-                      defs[1].pos);
-    out = *defs[0].value;
-    return;
-  }
+  // raw and package take exactly one definition (mergeOneOption).
+  if (name == "raw" || name == "package") return merge_one(state, loc, defs, root, "", out);
   // Scalars: all definitions must agree (mergeEqualOption).
-  if (!all_equal(state, defs)) throw_conflict(state, loc, defs, root);
-  out = *defs[0].value;
+  merge_equal(state, loc, defs, root, out);
 }
 
 }  // namespace cairn::eval

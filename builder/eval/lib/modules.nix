@@ -15,9 +15,12 @@ let
   defaultOverridePriority = 100;
 
   # The module that renames, or aliases, option `from` to `to`: `from` is
-  # declared (type anything, no default) and whatever it is given is
-  # forwarded to `to` with the same priority. A warning is added when `warn`
-  # and the module system has a `warnings` option.
+  # declared (type anything, no default) and its definitions (or, where the
+  # module system gives no `definitions`, its merged value) are forwarded to
+  # `to` with their priority (`highestPrio`, else the plain 100). With `warn`, defining `from`
+  # adds to `warnings`, which must be declared (the standard library does).
+  # Unlike nixpkgs this does not test `options ? warnings`: which options a
+  # module defines may not depend on `options` in cairn's module system.
   doRename = { from, to, visible, warn }:
     { config, options, ... }:
     let
@@ -31,13 +34,14 @@ let
         description = "Alias of `${lib.showOption to}'.";
       });
       config = mkMerge [
-        (lib.optionalAttrs (warn && options ? warnings) {
+        (lib.optionalAttrs warn {
           warnings = mkIf fromOpt.isDefined [
             "The option `${lib.showOption from}'${where} has been renamed to `${lib.showOption to}'."
           ];
         })
-        (lib.setAttrByPath to (mkIf fromOpt.isDefined
-          (mkOverride (fromOpt.highestPrio or defaultOverridePriority) (lib.getAttrFromPath from config))))
+        (lib.setAttrByPath to (mkIf fromOpt.isDefined (mkMerge (map
+          (mkOverride (fromOpt.highestPrio or defaultOverridePriority))
+          (fromOpt.definitions or [ (lib.getAttrFromPath from config) ])))))
       ];
     };
 in
@@ -71,7 +75,8 @@ in
     mkIf (lib.isOption option && option.isDefined) (wrap (option.value));
 
   # A module declaring `optionName` invisibly: using its value throws, and
-  # defining it fails the `assertions` check where that option exists.
+  # defining it fails the `assertions` check (the option must be declared;
+  # the standard library does).
   mkRemovedOptionModule = optionName: replacementInstructions:
     { options, ... }:
     let
@@ -84,15 +89,13 @@ in
         type = lib.types.anything;
         apply = _: throw "The option `${lib.showOption optionName}' can no longer be used since it's been removed. ${replacementInstructions}";
       });
-      config = lib.optionalAttrs (options ? assertions) {
-        assertions = [{
-          assertion = !opt.isDefined;
-          message = ''
-            The option definition `${lib.showOption optionName}'${where} no longer has any effect; please remove it.
-            ${replacementInstructions}
-          '';
-        }];
-      };
+      config.assertions = [{
+        assertion = !opt.isDefined;
+        message = ''
+          The option definition `${lib.showOption optionName}'${where} no longer has any effect; please remove it.
+          ${replacementInstructions}
+        '';
+      }];
     };
 
   # `from` was renamed to `to`: definitions are forwarded, with a warning.

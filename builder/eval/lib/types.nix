@@ -191,11 +191,17 @@ in
     check = x: isString x && builtins.match "[ \t\n]*" x == null;
     merge = mergeEqualOption;
   };
-  # One line, a trailing newline allowed (and removed).
-  singleLineStr = coercedTo (strMatching "[^\n\r]*\n?") (lib.removeSuffix "\n") (strMatching "[^\n\r]*") // {
-    description = "(optionally newline-terminated) single-line string";
-    descriptionClass = "noun";
-  };
+  # One line, a trailing newline allowed (and removed). A user type, so that
+  # messages cite this description and the newline is removed after merging.
+  singleLineStr =
+    let inner = strMatching "[^\n\r]*\n?"; in
+    lib.mkOptionType {
+      name = "singleLineStr";
+      description = "(optionally newline-terminated) single-line string";
+      descriptionClass = "noun";
+      inherit (inner) check;
+      merge = loc: defs: lib.removeSuffix "\n" (inner.merge loc defs);
+    };
   lines = separatedString "\n";
   commas = separatedString ",";
   envVar = separatedString ":";
