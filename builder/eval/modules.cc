@@ -122,6 +122,21 @@ struct ModuleNode {
   std::vector<ModuleNode*> imports;
 };
 
+// The declaration of an option declared twice: the first one's attributes,
+// completed by the second's (default, description, …), with `type`.
+Value* combine_declarations_impl(EvalState& state, Value& first, Value& second, Value* type) {
+  BindingsBuilder b(state, first.attrs->size + second.attrs->size + 1);
+  Symbol type_sym = state.symbols.intern("type");
+  for (const Attr& a : *first.attrs)
+    if (a.name != type_sym) b.insert(a.name, a.value, a.pos);
+  for (const Attr& a : *second.attrs)
+    if (a.name != type_sym && !first.attrs->find(a.name)) b.insert(a.name, a.value, a.pos);
+  if (type) b.insert(type_sym, type);
+  Value* out = state.alloc_value();
+  out->mk_attrs(b.finish());
+  return out;
+}
+
 class ModuleEvaluator {
  public:
   ModuleEvaluator(EvalState& state, EvalModulesArgs args)
@@ -316,6 +331,10 @@ class ModuleEvaluator {
     }
   }
 
+  Value* combine_declarations(Value& first, Value& second, Value* type) {
+    return combine_declarations_impl(state_, first, second, type);
+  }
+
   void declare(OptionNode& node, Value& v, const std::string& file, PosIdx pos) {
     state_.force(v, pos);
     if (v.type != Type::Attrs)
@@ -324,11 +343,24 @@ class ModuleEvaluator {
                                   show_type(v)),
                       pos);
     if (has_type_tag(state_, v, "option")) {
-      if (node.decl)
-        throw EvalError(fmt::format("The option `{}' in `{}' is already declared in `{}'.", show_option(node.loc),
-                                    show_file(state_, file, pos, args_.display_root),
-                                    show_file(state_, node.decl->file, node.decl->pos, args_.display_root)),
-                        pos);
+      if (node.decl) {
+        // A second declaration extends the first when their types combine
+        // (a module adding options to a submodule, as in nixpkgs).
+        // As nixpkgs' mergeOptionDecls: only one may give a default,
+        // example, description or apply.
+        bool clash = false;
+        for (const char* k : {"default", "example", "description", "apply"})
+          clash |= get(state_, *node.decl->option, k) && get(state_, v, k);
+        Value* combined = clash ? nullptr : combine_types(state_, node.decl->type, get(state_, v, "type"));
+        if (!combined)
+          throw EvalError(fmt::format("The option `{}' in `{}' is already declared in `{}'.", show_option(node.loc),
+                                      show_file(state_, file, pos, args_.display_root),
+                                      show_file(state_, node.decl->file, node.decl->pos, args_.display_root)),
+                          pos);
+        node.decl->option = combine_declarations(*node.decl->option, v, combined);
+        node.decl->type = combined;
+        return;
+      }
       node.decl = std::make_unique<Declaration>(Declaration{&v, get(state_, v, "type"), file, pos});
       if (!node.children.empty()) throw_would_be_parent(node);
       return;

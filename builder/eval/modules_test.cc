@@ -117,6 +117,19 @@ TEST(Modules, ShorthandAndExplicitFormsMustNotMix) {
             "instead, or move all of them (namely: flag) into the explicit `config' attribute.");
 }
 
+TEST(Modules, ASecondDeclarationExtendsASubmodule) {
+  // How a module adds options to users.users.<name> in NixOS.
+  const std::string extend = R"({ lib, ... }: {
+    options.users = lib.mkOption {
+      type = lib.types.attrsOf (lib.types.submodule { options.uid = lib.mkOption { type = lib.types.int; default = 7; }; });
+    };
+  })";
+  EXPECT_EQ(eval_config({kDecls, extend, "{ users.alice.shell = \"/bin/zsh\"; }"}, "users.alice"),
+            "{ home = \"/home/alice\"; shell = \"/bin/zsh\"; uid = 7; }");
+  const std::string clash = R"({ lib, ... }: { options.name = lib.mkOption { type = lib.types.int; }; })";
+  EXPECT_EQ(eval_config({kDecls, clash}, "name").substr(0, 40), "error: The option `name' in `/t/m1.nix:1");
+}
+
 TEST(Modules, ImportsAndDisabledModules) {
   EXPECT_EQ(eval_config({kDecls, "{ imports = [ { name = \"imported\"; } ]; }"}, "name"), "\"imported\"");
 }

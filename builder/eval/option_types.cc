@@ -492,4 +492,53 @@ void type_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Valu
   merge_equal(state, loc, defs, root, out);
 }
 
+Value* combine_types(EvalState& state, Value* a, Value* b) {
+  if (!a) return b;
+  if (!b) return a;
+  state.force_attrs(*a, {});
+  state.force_attrs(*b, {});
+  std::string name = type_name(state, *a);
+  if (name != type_name(state, *b) || !is_native(state, *a) || !is_native(state, *b)) return nullptr;
+  // A copy of `a` with some attributes replaced.
+  auto with = [&](std::initializer_list<std::pair<std::string_view, Value*>> changes) {
+    BindingsBuilder bb(state, a->attrs->size + changes.size());
+    for (const Attr& attr : *a->attrs) {
+      bool replaced = false;
+      for (auto& [n, v] : changes) replaced |= state.symbols[attr.name] == n;
+      if (!replaced) bb.insert(attr.name, attr.value, attr.pos);
+    }
+    for (auto& [n, v] : changes) bb.insert(n, v);
+    Value* out = state.alloc_value();
+    out->mk_attrs(bb.finish());
+    return out;
+  };
+  auto concat = [&](std::string_view attr) {
+    Value* x = param(state, *a, attr);
+    Value* y = param(state, *b, attr);
+    state.force_list(*x, {});
+    state.force_list(*y, {});
+    Value* out = state.alloc_value();
+    state.mk_list(*out, x->list.size + y->list.size);
+    std::copy(x->list.elems, x->list.elems + x->list.size, out->list.elems);
+    std::copy(y->list.elems, y->list.elems + y->list.size, out->list.elems + x->list.size);
+    return out;
+  };
+  if (name == "submodule") return with({{"modules", concat("modules")}});
+  if (name == "enum") return with({{"values", concat("values")}});
+  if (name == "attrsOf" || name == "lazyAttrsOf" || name == "listOf" || name == "nullOr" || name == "uniq" ||
+      name == "functionTo") {
+    Value* elem = combine_types(state, param(state, *a, "elemType"), param(state, *b, "elemType"));
+    if (!elem) return nullptr;
+    return with({{"elemType", elem}});
+  }
+  if (name == "either") {
+    Value* l = combine_types(state, param(state, *a, "left"), param(state, *b, "left"));
+    Value* r = combine_types(state, param(state, *a, "right"), param(state, *b, "right"));
+    if (!l || !r) return nullptr;
+    return with({{"left", l}, {"right", r}});
+  }
+  // Anything else combines only with an identical type.
+  return type_description(state, a) == type_description(state, b) ? a : nullptr;
+}
+
 }  // namespace cairn::eval

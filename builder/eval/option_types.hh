@@ -38,6 +38,13 @@ std::string type_description(lang::EvalState& state, lang::Value* type);
 void type_merge(lang::EvalState& state, const std::shared_ptr<MergeContext>& ctx, lang::Value* type,
                 const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, lang::Value& out);
 
+/// The type for two declarations of one option, as nixpkgs' typeMerge:
+/// submodules concatenate their modules (how modules extend e.g.
+/// users.users.<name>), attrsOf/listOf/nullOr… combine their element types,
+/// enums join their values, identical types stay. nullptr when the two
+/// cannot be combined; a missing type (nullptr) combines with anything.
+lang::Value* combine_types(lang::EvalState& state, lang::Value* a, lang::Value* b);
+
 /// Evaluates the definitions of a submodule-typed option as the modules of
 /// a nested evaluation and returns its config (modules.cc).
 void merge_submodule(lang::EvalState& state, const std::shared_ptr<MergeContext>& ctx, lang::Value& type,
