@@ -36,7 +36,19 @@ constexpr std::string_view kMkPackage = R"(config: name: {
   outPath = "/usr";
 })";
 
-Value* make_pkgs(EvalState& state, Value* config) {
+std::string config_string(EvalState& state, Value* config, std::initializer_list<std::string_view> path,
+                          PosIdx pos) {
+  Value* v = config;
+  for (std::string_view part : path) {
+    state.force_attrs(*v, pos);
+    const Attr* a = v->attrs->find(state.symbols.intern(part));
+    if (!a) return "";
+    v = a->value;
+  }
+  return std::string(state.force_string(*v, pos));
+}
+
+Value* make_pkgs(EvalState& state, Value* config, PackageUniverse* universe) {
   Value fun;
   state.eval(state.parse_string(kMkPackage, "/", "«cairn»/pkgs.nix"), fun);
   Value* mk = state.alloc_value();
@@ -45,12 +57,27 @@ Value* make_pkgs(EvalState& state, Value* config) {
   Value* pkgs = state.alloc_value();
   pkgs->mk_attrs(state.alloc_bindings(0));
   state.open_set = pkgs->attrs;
-  state.open_set_lookup = [mk, cache](EvalState& st, Symbol name) {
+  state.open_set_lookup = [mk, cache, config, universe](EvalState& st, Symbol name, PosIdx pos) {
     Value*& v = (*cache)[name.id];
-    if (!v) {
-      v = st.alloc_value();
-      v->mk_app(mk, st.new_string(st.symbols[name]));
+    if (v) return v;
+    if (universe) {
+      // Which index: the host's suite and architecture (config must not
+      // depend on pkgs for these, and the library's don't).
+      std::string suite = config_string(st, config, {"packages", "suite"}, pos);
+      std::string platform = config_string(st, config, {"system", "platform"}, pos);
+      std::string arch = platform == "aarch64-linux" ? "arm64" : "amd64";
+      std::string_view n = st.symbols[name];
+      if (universe->has_index(suite, arch) && !universe->contains(suite, arch, n)) {
+        std::string message = fmt::format("package `{}' is not in {}/{}", n, suite, arch);
+        std::vector<std::string> close = universe->close_names(suite, arch, n);
+        for (size_t i = 0; i < close.size(); ++i)
+          message += (i == 0 ? "; did you mean `" : i + 1 == close.size() ? "' or `" : "', `") + close[i];
+        if (!close.empty()) message += "'?";
+        throw EvalError(message, pos);
+      }
     }
+    v = st.alloc_value();
+    v->mk_app(mk, st.new_string(st.symbols[name]));
     return v;
   };
   return pkgs;
@@ -102,7 +129,7 @@ EvaluatedHost evaluate_host(EvalState& state, const HostOptions& opts) {
   // the architecture): hand pkgs a value that becomes config.
   Value* config_ref = state.alloc_value();
   config_ref->type = Type::Blackhole;
-  Value* pkgs = make_pkgs(state, config_ref);
+  Value* pkgs = make_pkgs(state, config_ref, opts.packages);
   BindingsBuilder hb(state, 1);
   state.mk_string(hb.alloc("name"), opts.host.empty() ? "example" : opts.host);
   Value* host = state.alloc_value();

@@ -11,10 +11,24 @@
 
 namespace cairn::eval {
 
+/// The package names a host may use: the locked index of its suite and
+/// architecture. Without one, `pkgs` accepts any name (a stand-in).
+class PackageUniverse {
+ public:
+  virtual ~PackageUniverse() = default;
+  /// Whether (suite, arch) has an index; if not, any name is accepted.
+  virtual bool has_index(const std::string& suite, const std::string& arch) = 0;
+  virtual bool contains(const std::string& suite, const std::string& arch, std::string_view name) = 0;
+  /// Up to a few names close to `name`, closest first.
+  virtual std::vector<std::string> close_names(const std::string& suite, const std::string& arch,
+                                               std::string_view name) = 0;
+};
+
 struct HostOptions {
   std::string repo_root;   ///< the configuration repository (holds hosts/)
   std::string host;        ///< name of a directory under hosts/; "" = the library alone
   std::string stdlib_dir;  ///< the standard module library (holds module-list.nix)
+  PackageUniverse* packages = nullptr;  ///< checks pkgs.<name>; nullptr: stand-in
 };
 
 struct EvaluatedHost {

@@ -58,7 +58,7 @@ static Value* lookup_with(EvalState& state, Env* env, const ExprVar& var) {
     Value& set = *env->values[0];
     state.force_attrs(set, var.pos, "while evaluating the first subexpression of a with expression");
     if (const Attr* a = set.attrs->find(var.name)) return a->value;
-    if (set.attrs == state.open_set) return state.open_set_lookup(state, var.name);
+    if (set.attrs == state.open_set) return state.open_set_lookup(state, var.name, var.pos);
     if (!env->prev_with)
       throw EvalError("undefined variable '" + std::string(state.symbols[var.name]) + "'", var.pos);
     env = up_levels(env, env->prev_with);
@@ -107,7 +107,7 @@ void ExprSelect::eval(EvalState& state, Env& env, Value& out) {
       const Attr* a = cur->type == Type::Attrs ? cur->attrs->find(name) : nullptr;
       if (!a) {
         if (cur->type == Type::Attrs && cur->attrs == state.open_set) {
-          cur = state.open_set_lookup(state, name);
+          cur = state.open_set_lookup(state, name, pos);
           continue;
         }
         def->eval(state, env, out);
@@ -118,7 +118,7 @@ void ExprSelect::eval(EvalState& state, Env& env, Value& out) {
       state.force_attrs(*cur, pos, "while selecting an attribute");
       const Attr* a = cur->attrs->find(name);
       if (!a && cur->attrs == state.open_set) {
-        cur = state.open_set_lookup(state, name);
+        cur = state.open_set_lookup(state, name, pos);
         continue;
       }
       if (!a) {

@@ -218,7 +218,7 @@ class EvalState {
   /// system's stand-in `pkgs` uses it until the package index exists (it
   /// accepts any package name); nullptr when unused.
   const Bindings* open_set = nullptr;
-  std::function<Value*(EvalState&, Symbol)> open_set_lookup;
+  std::function<Value*(EvalState&, Symbol, PosIdx)> open_set_lookup;
 
   /// Statistics for --stats / benchmarks.
   size_t thunks_forced = 0;
