@@ -10,19 +10,10 @@
 namespace cairn::lang {
 namespace {
 
-using testing::eval_str;
-
-struct Case {
-  std::string_view expr;
-  std::string_view expected;
-};
-
-void check(std::initializer_list<Case> cases) {
-  for (const Case& c : cases) EXPECT_EQ(eval_str(c.expr), c.expected) << c.expr;
-}
+using testing::expect_cases;
 
 TEST(AttrsBuiltins, NamesAndValues) {
-  check({
+  expect_cases({
       {R"(builtins.attrNames { b = 1; a = 2; "B" = 3; "" = 4; })", R"([ "" "B" "a" "b" ])"},
       {"builtins.attrNames { }", "[ ]"},
       {"builtins.attrValues { b = 1; a = 2; c = 3; }", "[ 2 1 3 ]"},
@@ -34,7 +25,7 @@ TEST(AttrsBuiltins, NamesAndValues) {
 }
 
 TEST(AttrsBuiltins, GetAndHas) {
-  check({
+  expect_cases({
       {"builtins.getAttr \"a\" { a = 1; }", "1"},
       {"builtins.getAttr \"x\" { }", "error: attribute 'x' missing for call to 'getAttr'"},
       {"builtins.hasAttr \"a\" { a = throw \"no\"; }", "true"},
@@ -46,7 +37,7 @@ TEST(AttrsBuiltins, GetAndHas) {
 }
 
 TEST(AttrsBuiltins, RemoveAndIntersect) {
-  check({
+  expect_cases({
       {R"(builtins.removeAttrs { a = 1; b = 2; c = 3; } [ "a" "c" "z" ])", "{ b = 2; }"},
       {"builtins.removeAttrs { a = 1; } [ ]", "{ a = 1; }"},
       {"builtins.removeAttrs { a = 1; } [ 1 ]", "error: value is an integer while a string was expected"},
@@ -59,7 +50,7 @@ TEST(AttrsBuiltins, RemoveAndIntersect) {
 }
 
 TEST(AttrsBuiltins, ListToAttrs) {
-  check({
+  expect_cases({
       {R"(builtins.listToAttrs [ { name = "a"; value = 1; } { name = "a"; value = 2; } { name = "b"; value = 3; } ])",
        "{ a = 1; b = 3; }"},
       {"builtins.listToAttrs [ ]", "{ }"},
@@ -73,7 +64,7 @@ TEST(AttrsBuiltins, ListToAttrs) {
 }
 
 TEST(AttrsBuiltins, MapAttrs) {
-  check({
+  expect_cases({
       {"builtins.mapAttrs (n: v: [ n v ]) { a = 1; b = 2; }", R"({ a = [ "a" 1 ]; b = [ "b" 2 ]; })"},
       {"builtins.mapAttrs (n: v: v) { }", "{ }"},
       // Lazy in the results.
@@ -83,7 +74,7 @@ TEST(AttrsBuiltins, MapAttrs) {
 }
 
 TEST(AttrsBuiltins, CatAttrsAndZip) {
-  check({
+  expect_cases({
       {"builtins.catAttrs \"a\" [ { a = 1; } { b = 2; } { a = 3; } ]", "[ 1 3 ]"},
       {"builtins.length (builtins.catAttrs \"a\" [ { a = throw \"no\"; } ])", "1"},
       {"builtins.catAttrs \"a\" [ { a = 1; } 2 ]", "error: value is an integer while a set was expected"},
@@ -95,7 +86,7 @@ TEST(AttrsBuiltins, CatAttrsAndZip) {
 }
 
 TEST(AttrsBuiltins, FunctionArgs) {
-  check({
+  expect_cases({
       {"builtins.functionArgs ({ a, b ? 1, ... }: a)", "{ a = false; b = true; }"},
       {"builtins.functionArgs ({ }: 1)", "{ }"},
       {"builtins.functionArgs (x: x)", "{ }"},
@@ -106,7 +97,7 @@ TEST(AttrsBuiltins, FunctionArgs) {
 }
 
 TEST(AttrsBuiltins, UnsafeGetAttrPos) {
-  check({
+  expect_cases({
       {"builtins.unsafeGetAttrPos \"a\" { a = 1; }", R"({ column = 33; file = "«string»"; line = 1; })"},
       {"builtins.unsafeGetAttrPos \"b\" {\n  a = 1;\n  b = 2; }", R"({ column = 3; file = "«string»"; line = 3; })"},
       {"builtins.unsafeGetAttrPos \"z\" { a = 1; }", "null"},
@@ -116,7 +107,7 @@ TEST(AttrsBuiltins, UnsafeGetAttrPos) {
 TEST(AttrsBuiltins, LargeSets) {
   // 10,000 attributes through listToAttrs, mapAttrs, attrNames, attrValues
   // and removeAttrs: quick as long as nothing is quadratic.
-  check({
+  expect_cases({
       {"let s = builtins.listToAttrs (builtins.genList (i: { name = \"k\" + builtins.toString i; value = i; }) 10000);"
        " m = builtins.mapAttrs (n: v: v * 2) s;"
        " in [ (builtins.length (builtins.attrNames m)) (builtins.foldl' (a: b: a + b) 0 (builtins.attrValues m))"

@@ -13,15 +13,7 @@ namespace cairn::lang {
 namespace {
 
 using testing::eval_str;
-
-struct Case {
-  std::string_view expr;
-  std::string_view expected;
-};
-
-void check(std::initializer_list<Case> cases) {
-  for (const Case& c : cases) EXPECT_EQ(eval_str(c.expr), c.expected) << c.expr;
-}
+using testing::expect_cases;
 
 /// Evaluates `expr` with `settings`, printed strictly (or the error message).
 std::string eval_with(const EvalSettings& settings, std::string_view expr) {
@@ -38,7 +30,7 @@ std::string eval_with(const EvalSettings& settings, std::string_view expr) {
 }
 
 TEST(ControlBuiltins, ThrowAndAbort) {
-  check({
+  expect_cases({
       {"throw \"x\"", "error: x"},
       {"builtins.throw \"x\"", "error: x"},
       {"builtins.abort \"x\"", "error: evaluation aborted with the following error message: 'x'"},
@@ -47,7 +39,7 @@ TEST(ControlBuiltins, ThrowAndAbort) {
 }
 
 TEST(ControlBuiltins, TryEval) {
-  check({
+  expect_cases({
       {"builtins.tryEval 1", "{ success = true; value = 1; }"},
       {"builtins.tryEval (throw \"x\")", "{ success = false; value = false; }"},
       {"builtins.tryEval (assert false; 1)", "{ success = false; value = false; }"},
@@ -62,7 +54,7 @@ TEST(ControlBuiltins, TryEval) {
 }
 
 TEST(ControlBuiltins, Seq) {
-  check({
+  expect_cases({
       {"builtins.seq 1 2", "2"},
       {"builtins.seq (throw \"a\") 1", "error: a"},
       {"builtins.seq [ (throw \"a\") ] 1", "1"},
@@ -72,7 +64,7 @@ TEST(ControlBuiltins, Seq) {
 }
 
 TEST(ControlBuiltins, AddErrorContext) {
-  check({
+  expect_cases({
       {"builtins.addErrorContext \"ctx\" 1", "1"},
       {"builtins.addErrorContext (throw \"unused\") 1", "1"},
       {"builtins.addErrorContext \"ctx\" (throw \"foo\")", "error: foo"},
@@ -104,7 +96,7 @@ TEST(ControlBuiltins, TraceAndWarn) {
   EXPECT_EQ(eval_str("builtins.warn \"careful\" 3"), "3");
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "warning: careful\n");
 
-  check({
+  expect_cases({
       {"builtins.warn 1 2", "error: value is an integer while a string was expected"},
       {"builtins.traceVerbose \"quiet\" 4", "4"},
       {"builtins.break 5", "5"},
@@ -112,7 +104,7 @@ TEST(ControlBuiltins, TraceAndWarn) {
 }
 
 TEST(ControlBuiltins, TypeOf) {
-  check({
+  expect_cases({
       {"map builtins.typeOf [ 1 1.0 \"s\" /a null true [ ] { } (x: x) builtins.map (builtins.map (x: x)) ]",
        R"([ "int" "float" "string" "path" "null" "bool" "list" "set" "lambda" "lambda" "lambda" ])"},
       {"builtins.typeOf { __functor = s: x: x; }", R"("set")"},
@@ -120,7 +112,7 @@ TEST(ControlBuiltins, TypeOf) {
 }
 
 TEST(ControlBuiltins, Predicates) {
-  check({
+  expect_cases({
       {"map builtins.isNull [ null 1 ]", "[ true false ]"},
       {"map builtins.isBool [ true 1 ]", "[ true false ]"},
       {"map builtins.isString [ \"s\" /a ]", "[ true false ]"},
@@ -133,7 +125,7 @@ TEST(ControlBuiltins, Predicates) {
 TEST(ControlBuiltins, GetEnv) {
   setenv("CAIRN_CONTROL_TEST_VAR", "foo", 1);
   unsetenv("CAIRN_CONTROL_TEST_UNSET");
-  check({
+  expect_cases({
       {"builtins.getEnv \"CAIRN_CONTROL_TEST_VAR\"", R"("foo")"},
       {"builtins.getEnv \"CAIRN_CONTROL_TEST_UNSET\"", R"("")"},
   });
@@ -143,7 +135,7 @@ TEST(ControlBuiltins, GetEnv) {
 }
 
 TEST(ControlBuiltins, Constants) {
-  check({
+  expect_cases({
       {"builtins.langVersion", "6"},
       {"builtins.storeDir", R"("/nix/store")"},
       {"builtins.nixVersion", R"("2.18.0")"},

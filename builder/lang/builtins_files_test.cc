@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,23 +43,7 @@ class FilesBuiltins : public ::testing::Test {
 
   /// Replaces every "@" in `expr` with the fixture's root, then evaluates.
   std::string eval(std::string_view expr, const EvalSettings& settings = {}) {
-    std::string e;
-    for (char c : expr) {
-      if (c == '@')
-        e += root_;
-      else
-        e += c;
-    }
-    EvalState state(settings);
-    try {
-      Value v;
-      state.eval(state.parse_string(e, "/test"), v);
-      std::ostringstream out;
-      print_value(state, v, out, true);
-      return out.str();
-    } catch (const EvalError& err) {
-      return "error: " + err.message;
-    }
+    return testing::eval_with(at(expr), settings);
   }
 
   /// `text` with "@" replaced by the root (for expected values).
@@ -75,12 +58,12 @@ class FilesBuiltins : public ::testing::Test {
     return s;
   }
 
-  struct Case {
-    std::string_view expr;
-    std::string_view expected;
-  };
-  void check(std::initializer_list<Case> cases, const EvalSettings& settings = {}) {
-    for (const Case& c : cases) EXPECT_EQ(eval(c.expr, settings), at(c.expected)) << c.expr;
+  /// testing::expect_cases with "@" standing for the root in expressions and
+  /// expected values, evaluated with `settings`.
+  void check(std::initializer_list<testing::Case> cases, const EvalSettings& settings = {}) {
+    testing::expect_cases_with(
+        cases, [&](std::string_view expr) { return eval(expr, settings); },
+        [this](std::string_view expected) { return at(expected); });
   }
 
   std::string root_;

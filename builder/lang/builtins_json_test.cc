@@ -8,22 +8,10 @@
 namespace cairn::lang {
 namespace {
 
-using testing::eval_str;
-
-struct Case {
-  const char* expr;
-  const char* expected;
-};
-
-void check_all(std::initializer_list<Case> cases) {
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.expr);
-    EXPECT_EQ(eval_str(c.expr), c.expected);
-  }
-}
+using testing::expect_cases;
 
 TEST(Json, ToJsonScalarsAndContainers) {
-  check_all({
+  expect_cases({
       {R"(builtins.toJSON { a = 123; b = -456; c = "foo"; d = "foo\n\"bar\""; e = true; f = false; g = [ 1 2 3 ]; h = null; })",
        R"("{\"a\":123,\"b\":-456,\"c\":\"foo\",\"d\":\"foo\\n\\\"bar\\\"\",\"e\":true,\"f\":false,\"g\":[1,2,3],\"h\":null}")"},
       {R"(builtins.toJSON [ ])", R"("[]")"},
@@ -37,14 +25,14 @@ TEST(Json, ToJsonScalarsAndContainers) {
 
 TEST(Json, ToJsonFloatsAsNix28) {
   // Nix 2.8 writes floats with ostream's default six significant digits.
-  check_all({
+  expect_cases({
       {R"(builtins.toJSON [ 0.1 1.0e20 1.0 (1.0 / 3) 1.0e-5 123456789.0 (0.0 - 2.5) 1.44 ])",
        R"("[0.1,1e+20,1,0.333333,1e-05,1.23457e+08,-2.5,1.44]")"},
   });
 }
 
 TEST(Json, ToJsonStringEscapes) {
-  check_all({
+  expect_cases({
       {R"(builtins.toJSON "\t\r\n\\ \" \${x}")", R"("\"\\t\\r\\n\\\\ \\\" \${x}\"")"},
       // Other control characters as \u00XX (\b and \f too); DEL and
       // UTF-8 unchanged.
@@ -54,7 +42,7 @@ TEST(Json, ToJsonStringEscapes) {
 }
 
 TEST(Json, ToJsonSetsThatAreStrings) {
-  check_all({
+  expect_cases({
       {R"(builtins.toJSON { __toString = self: self.a; a = "foo"; })", R"("\"foo\"")"},
       {R"(builtins.toJSON { outPath = "x"; a = 1; })", R"("\"x\"")"},
       // outPath is converted as JSON, whatever it is.
@@ -64,7 +52,7 @@ TEST(Json, ToJsonSetsThatAreStrings) {
 }
 
 TEST(Json, ToJsonErrors) {
-  check_all({
+  expect_cases({
       {R"(builtins.toJSON (x: x))", "error: cannot convert a function to JSON"},
       {R"(builtins.toJSON { a = builtins.add; })", "error: cannot convert the built-in function 'add' to JSON"},
       {R"(builtins.toJSON [ (builtins.add 1) ])",
@@ -74,7 +62,7 @@ TEST(Json, ToJsonErrors) {
 }
 
 TEST(Json, FromJson) {
-  check_all({
+  expect_cases({
       {R"(builtins.fromJSON "{\"a\": [1, 2.5, -3, true, false, null, \"s\"], \"b\": {}}")",
        R"({ a = [ 1 2.5 -3 true false null "s" ]; b = { }; })"},
       {R"(builtins.fromJSON "  [ ]  ")", "[ ]"},
@@ -88,7 +76,7 @@ TEST(Json, FromJson) {
 }
 
 TEST(Json, FromJsonNumbers) {
-  check_all({
+  expect_cases({
       {R"(builtins.fromJSON "9223372036854775807")", "9223372036854775807"},
       {R"(builtins.fromJSON "-9223372036854775808")", "-9223372036854775808"},
       {R"(builtins.fromJSON "1.0")", "1"},
@@ -105,7 +93,7 @@ TEST(Json, FromJsonNumbers) {
 }
 
 TEST(Json, FromJsonErrors) {
-  check_all({
+  expect_cases({
       {R"(builtins.fromJSON 1)", "error: value is an integer while a string was expected"},
       // Nix 2.8 shows nlohmann's message alone, with its
       // "[json.exception.parse_error.101] " prefix.
@@ -131,7 +119,7 @@ TEST(Json, FromJsonErrors) {
 }
 
 TEST(Json, RoundTrip) {
-  check_all({
+  expect_cases({
       {R"(let v = { a = [ 1 "x" null true { b = -2; } ]; "c d" = "é\n"; }; in builtins.fromJSON (builtins.toJSON v) == v)",
        "true"},
   });

@@ -10,19 +10,10 @@
 namespace cairn::lang {
 namespace {
 
-using testing::eval_str;
-
-struct Case {
-  std::string_view expr;
-  std::string_view expected;
-};
-
-void check(std::initializer_list<Case> cases) {
-  for (const Case& c : cases) EXPECT_EQ(eval_str(c.expr), c.expected) << c.expr;
-}
+using testing::expect_cases;
 
 TEST(ListsBuiltins, Map) {
-  check({
+  expect_cases({
       {"builtins.map (x: x * 2) [ 1 2 3 ]", "[ 2 4 6 ]"},
       {"builtins.map 1 [ ]", "[ ]"},
       {"builtins.length (builtins.map (x: throw \"no\") [ 1 2 ])", "2"},
@@ -31,7 +22,7 @@ TEST(ListsBuiltins, Map) {
 }
 
 TEST(ListsBuiltins, Filter) {
-  check({
+  expect_cases({
       {"builtins.filter (x: x > 1) [ 1 2 3 ]", "[ 2 3 ]"},
       {"builtins.filter (x: true) [ ]", "[ ]"},
       {"builtins.filter (x: false) [ 1 ]", "[ ]"},
@@ -42,7 +33,7 @@ TEST(ListsBuiltins, Filter) {
 }
 
 TEST(ListsBuiltins, FoldlStrict) {
-  check({
+  expect_cases({
       {"builtins.foldl' (a: b: a + b) 0 [ 1 2 3 ]", "6"},
       {"builtins.foldl' (a: b: a ++ [ b ]) [ ] [ 1 2 ]", "[ 1 2 ]"},
       {"builtins.foldl' (a: b: a) 7 [ ]", "7"},
@@ -58,7 +49,7 @@ TEST(ListsBuiltins, FoldlStrict) {
 }
 
 TEST(ListsBuiltins, ElemAndIndexing) {
-  check({
+  expect_cases({
       {"builtins.elem 2 [ 1 2 3 ]", "true"},
       {"builtins.elem 4 [ 1 2 3 ]", "false"},
       {"builtins.elem { a = 1; } [ { a = 1; } ]", "true"},
@@ -84,7 +75,7 @@ TEST(ListsBuiltins, ElemAndIndexing) {
 }
 
 TEST(ListsBuiltins, GenList) {
-  check({
+  expect_cases({
       {"builtins.genList (x: x * x) 4", "[ 0 1 4 9 ]"},
       {"builtins.genList (x: x) 0", "[ ]"},
       {"builtins.genList (x: x) (-1)", "error: cannot create list of size -1"},
@@ -93,7 +84,7 @@ TEST(ListsBuiltins, GenList) {
 }
 
 TEST(ListsBuiltins, Concat) {
-  check({
+  expect_cases({
       {"builtins.concatLists [ [ 1 ] [ ] [ 2 3 ] ]", "[ 1 2 3 ]"},
       {"builtins.concatLists [ ]", "[ ]"},
       // A single non-empty list is returned as is (shared), as in Nix.
@@ -106,7 +97,7 @@ TEST(ListsBuiltins, Concat) {
 }
 
 TEST(ListsBuiltins, AnyAll) {
-  check({
+  expect_cases({
       {"builtins.any (x: x > 2) [ 1 2 3 ]", "true"},
       {"builtins.any (x: x > 5) [ 1 2 3 ]", "false"},
       {"builtins.any (x: throw \"no\") [ ]", "false"},
@@ -119,7 +110,7 @@ TEST(ListsBuiltins, AnyAll) {
 }
 
 TEST(ListsBuiltins, Sort) {
-  check({
+  expect_cases({
       {"builtins.sort builtins.lessThan [ 483 249 526 147 42 77 ]", "[ 42 77 147 249 483 526 ]"},
       {"builtins.sort (x: y: y < x) [ 483 249 526 147 42 77 ]", "[ 526 483 249 147 77 42 ]"},
       {R"(builtins.sort builtins.lessThan [ "foo" "bar" "xyzzy" "fnord" ])", R"([ "bar" "fnord" "foo" "xyzzy" ])"},
@@ -143,7 +134,7 @@ TEST(ListsBuiltins, Sort) {
 }
 
 TEST(ListsBuiltins, PartitionAndGroupBy) {
-  check({
+  expect_cases({
       {"builtins.partition (x: x > 2) [ 1 2 3 4 ]", "{ right = [ 3 4 ]; wrong = [ 1 2 ]; }"},
       {"builtins.partition (x: x) [ ]", "{ right = [ ]; wrong = [ ]; }"},
       {"builtins.groupBy (x: if x > 2 then \"big\" else \"small\") [ 1 2 3 4 ]",
@@ -155,7 +146,7 @@ TEST(ListsBuiltins, PartitionAndGroupBy) {
 }
 
 TEST(ListsBuiltins, GenericClosure) {
-  check({
+  expect_cases({
       {"map (x: x.key) (builtins.genericClosure { startSet = [ { key = 1; } ];"
        " operator = x: if x.key < 5 then [ { key = x.key + 1; } { key = x.key + 2; } ] else [ ]; })",
        "[ 1 2 3 4 5 6 ]"},

@@ -9,19 +9,10 @@
 namespace cairn::lang {
 namespace {
 
-using testing::eval_str;
-
-struct Case {
-  std::string_view expr;
-  std::string_view expected;
-};
-
-void check(std::initializer_list<Case> cases) {
-  for (const Case& c : cases) EXPECT_EQ(eval_str(c.expr), c.expected) << c.expr;
-}
+using testing::expect_cases;
 
 TEST(MathBuiltins, Arithmetic) {
-  check({
+  expect_cases({
       {"builtins.add 1 2", "3"},
       {"builtins.add 1 2.5", "3.5"},
       {"builtins.sub 1 2.5", "-1.5"},
@@ -35,7 +26,7 @@ TEST(MathBuiltins, Arithmetic) {
 }
 
 TEST(MathBuiltins, LessThan) {
-  check({
+  expect_cases({
       {"builtins.lessThan 1 2", "true"},
       {"builtins.lessThan 2 1", "false"},
       {"builtins.lessThan 1 2.5", "true"},
@@ -46,7 +37,7 @@ TEST(MathBuiltins, LessThan) {
 }
 
 TEST(MathBuiltins, Bits) {
-  check({
+  expect_cases({
       {"builtins.bitAnd 12 10", "8"},
       {"builtins.bitOr 12 10", "14"},
       {"builtins.bitXor 5 3", "6"},
@@ -56,7 +47,7 @@ TEST(MathBuiltins, Bits) {
 }
 
 TEST(MathBuiltins, CeilFloor) {
-  check({
+  expect_cases({
       {"builtins.floor 23.5", "23"},
       {"builtins.ceil 23.5", "24"},
       {"builtins.floor 23", "23"},
@@ -72,7 +63,7 @@ TEST(MathBuiltins, CeilFloor) {
 }
 
 TEST(MathBuiltins, TypePredicates) {
-  check({
+  expect_cases({
       {"builtins.isInt 1", "true"},
       {"builtins.isInt 1.0", "false"},
       {"builtins.isFloat 1.0", "true"},

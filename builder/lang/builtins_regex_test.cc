@@ -9,21 +9,10 @@ namespace cairn::lang {
 namespace {
 
 using testing::eval_str;
-
-struct Case {
-  const char* expr;
-  const char* expected;
-};
-
-void check_all(std::initializer_list<Case> cases) {
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.expr);
-    EXPECT_EQ(eval_str(c.expr), c.expected);
-  }
-}
+using testing::expect_cases;
 
 TEST(Regex, MatchWholeString) {
-  check_all({
+  expect_cases({
       {R"nix(builtins.match "foobar" "foobar")nix", "[ ]"},
       {R"nix(builtins.match "fo*" "foobar")nix", "null"},
       {R"nix(builtins.match "fo*" "f")nix", "[ ]"},
@@ -40,7 +29,7 @@ TEST(Regex, MatchWholeString) {
 }
 
 TEST(Regex, MatchGroups) {
-  check_all({
+  expect_cases({
       {R"nix(builtins.match "(.*)\\.nix" "foobar.nix")nix", R"nix([ "foobar" ])nix"},
       {R"nix(builtins.match "((.*)/)?([^/]*)\\.(nix|cc)" "/path/to/foobar.nix")nix",
        R"nix([ "/path/to/" "/path/to" "foobar" "nix" ])nix"},
@@ -57,7 +46,7 @@ TEST(Regex, MatchGroups) {
 }
 
 TEST(Regex, MatchIsBytewise) {
-  check_all({
+  expect_cases({
       {R"nix(builtins.match "." "é")nix", "null"},
       {R"nix(builtins.match ".." "é")nix", "[ ]"},
       {R"nix(builtins.match "[é]" "é")nix", "null"},
@@ -66,7 +55,7 @@ TEST(Regex, MatchIsBytewise) {
 }
 
 TEST(Regex, SyntaxAsStdRegexAcceptsIt) {
-  check_all({
+  expect_cases({
       {R"nix(builtins.match "\\\\" "\\")nix", "[ ]"},
       {R"nix(builtins.match "[\\]" "\\")nix", "[ ]"},  // backslash is literal in brackets
       {R"nix(builtins.match "\\{" "{")nix", "[ ]"},
@@ -89,7 +78,7 @@ TEST(Regex, SyntaxAsStdRegexAcceptsIt) {
 }
 
 TEST(Regex, Split) {
-  check_all({
+  expect_cases({
       {R"nix(builtins.split "foobar" "foobar")nix", R"nix([ "" [ ] "" ])nix"},
       {R"nix(builtins.split "fo+" "f")nix", R"nix([ "f" ])nix"},
       {R"nix(builtins.split "fo{1,2}" "fooo")nix", R"nix([ "" [ ] "o" ])nix"},
@@ -109,7 +98,7 @@ TEST(Regex, Split) {
 }
 
 TEST(Regex, SplitEmptyMatches) {
-  check_all({
+  expect_cases({
       // After an empty match the search resumes one byte later; after a
       // non-empty one, where it ended (so an empty match may follow it).
       {R"nix(builtins.split "a*" "bab")nix", R"nix([ "" [ ] "b" [ ] "" [ ] "b" [ ] "" ])nix"},
@@ -120,7 +109,7 @@ TEST(Regex, SplitEmptyMatches) {
 }
 
 TEST(Regex, SplitAnchorsOnlyAtTheEnds) {
-  check_all({
+  expect_cases({
       {R"nix(builtins.split "^a" "aaa")nix", R"nix([ "" [ ] "aa" ])nix"},
       {R"nix(builtins.split "a$" "aaa")nix", R"nix([ "aa" [ ] "" ])nix"},
   });

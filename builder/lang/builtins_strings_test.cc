@@ -11,21 +11,10 @@ namespace cairn::lang {
 namespace {
 
 using testing::eval_str;
-
-struct Case {
-  const char* expr;
-  const char* expected;
-};
-
-void check_all(std::initializer_list<Case> cases) {
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.expr);
-    EXPECT_EQ(eval_str(c.expr), c.expected);
-  }
-}
+using testing::expect_cases;
 
 TEST(Strings, StringLength) {
-  check_all({
+  expect_cases({
       {R"(builtins.stringLength "hello")", "5"},
       {R"(builtins.stringLength "")", "0"},
       {R"(builtins.stringLength "é")", "2"},  // bytes, not characters
@@ -38,7 +27,7 @@ TEST(Strings, StringLength) {
 }
 
 TEST(Strings, Substring) {
-  check_all({
+  expect_cases({
       {R"(builtins.substring 1 2 "hello")", R"("el")"},
       {R"(builtins.substring 0 100 "hello")", R"("hello")"},
       {R"(builtins.substring 3 (-1) "hello")", R"("lo")"},
@@ -55,7 +44,7 @@ TEST(Strings, Substring) {
 }
 
 TEST(Strings, ReplaceStrings) {
-  check_all({
+  expect_cases({
       {R"(builtins.replaceStrings [ "o" ] [ "a" ] "foobar")", R"("faabar")"},
       {R"(builtins.replaceStrings [ "oo" "a" ] [ "a" "oo" ] "foobar")", R"("faboor")"},
       // The first pattern in list order wins, not the longest.
@@ -78,7 +67,7 @@ TEST(Strings, ReplaceStrings) {
 }
 
 TEST(Strings, ReplaceStringsForcesOnlyReplacementsThatMatch) {
-  check_all({
+  expect_cases({
       // Nix ≥ 2.16 (2.8 forced every replacement).
       {R"(builtins.replaceStrings [ "oo" "XX" ] [ "u" (throw "unreachable") ] "foobar")", R"("fubar")"},
       {R"(builtins.replaceStrings [ "x" ] [ (throw "unreachable") ] "abc")", R"("abc")"},
@@ -87,7 +76,7 @@ TEST(Strings, ReplaceStringsForcesOnlyReplacementsThatMatch) {
 }
 
 TEST(Strings, ConcatStringsSep) {
-  check_all({
+  expect_cases({
       {R"(builtins.concatStringsSep ", " [ "a" "b" "c" ])", R"("a, b, c")"},
       {R"(builtins.concatStringsSep "" [ ])", R"("")"},
       {R"(builtins.concatStringsSep ", " [ ])", R"("")"},
@@ -109,7 +98,7 @@ TEST(Strings, ConcatStringsSepIsLinear) {
 }
 
 TEST(Strings, ToString) {
-  check_all({
+  expect_cases({
       {R"(builtins.toString 1)", R"("1")"},
       {R"(builtins.toString "a")", R"("a")"},
       {R"(builtins.toString /a/b)", R"("/a/b")"},
@@ -125,7 +114,7 @@ TEST(Strings, ToString) {
 }
 
 TEST(Strings, BaseNameOf) {
-  check_all({
+  expect_cases({
       {R"(baseNameOf "a/b/c.nix")", R"("c.nix")"},
       {R"(baseNameOf "")", R"("")"},
       {R"(baseNameOf "a")", R"("a")"},
@@ -140,7 +129,7 @@ TEST(Strings, BaseNameOf) {
 }
 
 TEST(Strings, DirOf) {
-  check_all({
+  expect_cases({
       {R"(dirOf "a/b/c")", R"("a/b")"},
       {R"(dirOf "")", R"(".")"},
       {R"(dirOf "abc")", R"(".")"},
@@ -159,7 +148,7 @@ TEST(Strings, DirOf) {
 }
 
 TEST(Strings, SplitVersion) {
-  check_all({
+  expect_cases({
       {R"(builtins.splitVersion "1.2.3")", R"([ "1" "2" "3" ])"},
       {R"(builtins.splitVersion "2.3pre1-rc.a")", R"([ "2" "3" "pre" "1" "rc" "a" ])"},
       {R"(builtins.splitVersion "")", "[ ]"},
@@ -170,7 +159,7 @@ TEST(Strings, SplitVersion) {
 }
 
 TEST(Strings, CompareVersions) {
-  check_all({
+  expect_cases({
       {R"(builtins.compareVersions "1.0" "2.3")", "-1"},
       {R"(builtins.compareVersions "2.3" "2.3")", "0"},
       {R"(builtins.compareVersions "2.5" "2.3")", "1"},
@@ -191,7 +180,7 @@ TEST(Strings, CompareVersions) {
 }
 
 TEST(Strings, ParseDrvName) {
-  check_all({
+  expect_cases({
       {R"(builtins.parseDrvName "hello-1.0.2")", R"({ name = "hello"; version = "1.0.2"; })"},
       {R"(builtins.parseDrvName "hello")", R"({ name = "hello"; version = ""; })"},
       {R"(builtins.parseDrvName "xf86-video-i810-1.7.4")", R"({ name = "xf86-video-i810"; version = "1.7.4"; })"},
@@ -203,7 +192,7 @@ TEST(Strings, ParseDrvName) {
 }
 
 TEST(Strings, HashString) {
-  check_all({
+  expect_cases({
       {R"(builtins.hashString "md5" "abc")", R"("900150983cd24fb0d6963f7d28e17f72")"},
       {R"(builtins.hashString "sha1" "abc")", R"("a9993e364706816aba3e25717850c26c9cd0d89d")"},
       {R"(builtins.hashString "sha256" "")", R"("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")"},
@@ -215,7 +204,7 @@ TEST(Strings, HashString) {
 }
 
 TEST(Strings, ContextBuiltinsSeeNoContext) {
-  check_all({
+  expect_cases({
       {R"(builtins.hasContext "a")", "false"},
       {R"(builtins.getContext "a")", "{ }"},
       {R"(builtins.unsafeDiscardStringContext "a")", R"("a")"},

@@ -8,18 +8,10 @@ namespace {
 
 using testing::eval_error;
 using testing::eval_str;
-
-struct Case {
-  const char* expr;
-  const char* expected;
-};
-
-void run_cases(std::initializer_list<Case> cases) {
-  for (const Case& c : cases) EXPECT_EQ(eval_str(c.expr), c.expected) << "for: " << c.expr;
-}
+using testing::expect_cases;
 
 TEST(Eval, Laziness) {
-  run_cases({
+  expect_cases({
       {"let x = throw \"no\"; in 1", "1"},
       {"let x = abort \"no\"; y = x; in 2", "2"},
       {"(x: 3) (throw \"unused argument\")", "3"},
@@ -41,7 +33,7 @@ TEST(Eval, EachBindingEvaluatedOnce) {
 }
 
 TEST(Eval, RecAndLetScoping) {
-  run_cases({
+  expect_cases({
       {"rec { a = 1; b = a + 1; }", "{ a = 1; b = 2; }"},
       {"rec { b = a + 1; a = 1; }.b", "2"},
       {"let a = b; b = 2; in a", "2"},
@@ -54,7 +46,7 @@ TEST(Eval, RecAndLetScoping) {
 }
 
 TEST(Eval, WithScoping) {
-  run_cases({
+  expect_cases({
       // Lexical bindings win over `with`, however deep the `with`.
       {"let a = 1; in with { a = 2; b = 3; }; [ a b ]", "[ 1 3 ]"},
       // The innermost `with` wins among withs.
@@ -68,7 +60,7 @@ TEST(Eval, WithScoping) {
 }
 
 TEST(Eval, Functions) {
-  run_cases({
+  expect_cases({
       {"(x: x + 1) 1", "2"},
       {"(x: y: x - y) 10 3", "7"},
       {"({ a, b }: a + b) { a = 1; b = 2; }", "3"},
@@ -89,7 +81,7 @@ TEST(Eval, Functions) {
 }
 
 TEST(Eval, UpdateIsShallow) {
-  run_cases({
+  expect_cases({
       {"{ a = { x = 1; }; } // { a = { y = 2; }; }", "{ a = { y = 2; }; }"},
       {"{ a = 1; b = 2; } // { b = 3; c = 4; }", "{ a = 1; b = 3; c = 4; }"},
       {"{ } // { a = 1; }", "{ a = 1; }"},
@@ -115,7 +107,7 @@ TEST(Eval, UpdateAppendingInPlaceLeavesOtherSetsIntact) {
 }
 
 TEST(Eval, Operators) {
-  run_cases({
+  expect_cases({
       {"1 + 2 * 3 - 4 / 2", "5"},
       {"7 / 2", "3"},
       {"-7 / 2", "-3"},
@@ -145,7 +137,7 @@ TEST(Eval, Operators) {
 }
 
 TEST(Eval, Strings) {
-  run_cases({
+  expect_cases({
       {R"("a\tb\n\${x}\\")", R"("a\tb\n\${x}\\")"},
       {R"(let x = "y"; in "a${x}b")", R"("ayb")"},
       {R"("${toString 1}")", R"("1")"},

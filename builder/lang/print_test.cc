@@ -13,22 +13,10 @@
 namespace cairn::lang {
 namespace {
 
-using testing::eval_str;
-
-struct Case {
-  const char* expr;
-  const char* expected;
-};
-
-void check_all(std::initializer_list<Case> cases, bool strict = true) {
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.expr);
-    EXPECT_EQ(eval_str(c.expr, strict), c.expected);
-  }
-}
+using testing::expect_cases;
 
 TEST(Print, Scalars) {
-  check_all({
+  expect_cases({
       {"1", "1"},
       {"-5", "-5"},
       {"9223372036854775807", "9223372036854775807"},
@@ -41,7 +29,7 @@ TEST(Print, Scalars) {
 }
 
 TEST(Print, FloatsUseSixSignificantDigits) {
-  check_all({
+  expect_cases({
       {"1.0", "1"},
       {"3.4", "3.4"},
       {"1000000.0", "1e+06"},
@@ -56,7 +44,7 @@ TEST(Print, FloatsUseSixSignificantDigits) {
 }
 
 TEST(Print, StringEscapes) {
-  check_all({
+  expect_cases({
       {R"("a\"b\\c\nd\re\tf")", R"("a\"b\\c\nd\re\tf")"},
       // Only `${` is escaped, not a lone `$` or `$$`.
       {R"("\${x} $ $$ ${"$"}{ é")", R"("\${x} $ $$ \${ é")"},
@@ -67,7 +55,7 @@ TEST(Print, StringEscapes) {
 }
 
 TEST(Print, Containers) {
-  check_all({
+  expect_cases({
       {"[ ]", "[ ]"},
       {"{ }", "{ }"},
       {"[ [ ] [ 1 [ 2 ] ] { } ]", "[ [ ] [ 1 [ 2 ] ] { } ]"},
@@ -77,7 +65,7 @@ TEST(Print, Containers) {
 }
 
 TEST(Print, AttributeNamesSortedByBytesAndQuotedWhenNeeded) {
-  check_all({
+  expect_cases({
       {"{ B = 1; a = 2; _ = 3; \"é\" = 4; Z = 5; }", "{ B = 1; Z = 5; _ = 3; a = 2; \"é\" = 4; }"},
       // Nix 2.8 quotes only "if" among the keywords; cairn quotes all of
       // them, as current Nix does. `or` is a valid attribute name.
@@ -88,7 +76,7 @@ TEST(Print, AttributeNamesSortedByBytesAndQuotedWhenNeeded) {
 }
 
 TEST(Print, Functions) {
-  check_all({
+  expect_cases({
       {"x: x", "<LAMBDA>"},
       {"{ a, ... }: a", "<LAMBDA>"},
       {"builtins.add", "<PRIMOP>"},
@@ -99,7 +87,7 @@ TEST(Print, Functions) {
 }
 
 TEST(Print, RepeatedValues) {
-  check_all({
+  expect_cases({
       // Every non-empty list or set printed once; later occurrences of the
       // same object are «repeated», whether nested or siblings.
       {"let x = [ 1 ]; in [ x x ]", "[ [ 1 ] «repeated» ]"},
@@ -119,7 +107,7 @@ TEST(Print, RepeatedValues) {
 }
 
 TEST(Print, LazyPrintsUnevaluatedValuesAsCode) {
-  check_all(
+  expect_cases(
       {
           {"{ a = 1 + 1; }", "{ a = <CODE>; }"},
           {"[ (1 + 1) 2 ]", "[ <CODE> 2 ]"},
@@ -136,7 +124,7 @@ TEST(Print, LazyPrintsUnevaluatedValuesAsCode) {
 }
 
 TEST(Print, StrictForcesEverything) {
-  check_all({
+  expect_cases({
       {"{ a = 1 + 1; b = [ (2 + 2) ]; }", "{ a = 2; b = [ 4 ]; }"},
       {"{ a = throw \"no\"; }", "error: no"},
   });
