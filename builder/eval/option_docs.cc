@@ -165,7 +165,7 @@ std::vector<OptionDoc> collect_option_docs(EvalState& state, Value& options,
                                            const std::string& display_root) {
   std::vector<OptionDoc> out;
   std::vector<std::string> loc;
-  Walker w{state, args, display_root, out};
+  Walker w{state, args, display_root, out, 0, ""};
   w.walk(options, loc);
   std::sort(out.begin(), out.end(), [](const OptionDoc& a, const OptionDoc& b) { return a.name < b.name; });
   return out;
