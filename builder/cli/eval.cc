@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "builder/cli/packages.hh"
 #include "builder/cli/verbs.hh"
 #include "builder/eval/host.hh"
 #include "builder/lang/eval.hh"
@@ -28,6 +29,7 @@ struct EvalOptions {
   std::string attr_path;
   std::string host;
   bool closure = false;
+  std::string store;
 };
 
 std::string current_dir() {
@@ -102,7 +104,11 @@ int run_host(const EvalOptions& opts) {
     return 1;
   }
   try {
-    eval::EvaluatedHost host = eval::evaluate_host(state, {root, opts.host, eval::default_stdlib_dir()});
+    // pkgs.<name> is checked against the index cairn.lock pins, when the
+    // store holds it (`cairn lock` fetches it).
+    LockedUniverse universe(state, root, opts.store);
+    eval::EvaluatedHost host =
+        eval::evaluate_host(state, {root, opts.host, eval::default_stdlib_dir(), &universe});
     Value v = *host.config;
     if (opts.closure) {
       eval::check_assertions(state, v);
@@ -187,6 +193,8 @@ void register_eval(CLI::App& app, VerbResult& run) {
   cmd->add_flag("--closure", opts->closure, "With --host: print the closure description as canonical JSON")
       ->needs(host);
   host->excludes(expr);
+  cmd->add_option("--store", opts->store, "With --host: the package store holding the locked index")
+      ->type_name("DIR");
   cmd->callback([opts, &run, cmd] {
     if (opts->file.empty() && opts->expr.empty() && opts->host.empty())
       throw CLI::ValidationError("cairn eval", "give a FILE to evaluate or --expr EXPR");

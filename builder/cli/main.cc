@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   Job job;
   cairn::cli::register_eval(app, job.run);
   cairn::cli::register_options(app, job.run);
+  cairn::cli::register_lock(app, job.run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -13,6 +13,9 @@ using VerbResult = std::function<int()>;
 /// Registers `cairn eval`; sets `run` when it is selected.
 void register_eval(CLI::App& app, VerbResult& run);
 
+/// Registers `cairn lock` and `cairn why`.
+void register_lock(CLI::App& app, VerbResult& run);
+
 /// Registers `cairn options`.
 void register_options(CLI::App& app, VerbResult& run);
 

@@ -1,0 +1,59 @@
+// What `cairn lock`, `cairn why` and host evaluation share: a host's
+// package settings read from its closure, the repository settings for it
+// (cairn.nix, else the machine's apt sources), the store, and the index
+// pinned by cairn.lock.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hh"
+#include "builder/debian/lock_file.hh"
+#include "builder/debian/repository.hh"
+#include "builder/debian/store.hh"
+#include "builder/eval/host.hh"
+#include "builder/lang/eval.hh"
+
+namespace cairn::cli {
+
+/// A host's package request as its closure states it.
+struct HostRequest {
+  debian::HostPackageConfig config;
+  std::vector<std::string> components;
+};
+
+/// Reads config.system.closure.packages (and the architecture). Throws
+/// lang::EvalError.
+HostRequest host_request(lang::EvalState& state, lang::Value& config);
+
+/// The repository for `request`: mirror and keyrings from cairn.nix if it
+/// sets them, else from the build machine's apt sources.
+Result<debian::RepositorySettings> repository_settings(lang::EvalState& state, const std::string& repo_root,
+                                                       const HostRequest& request);
+
+/// The lock file's path in a repository.
+inline std::string lock_path(const std::string& repo_root) { return repo_root + "/cairn.lock"; }
+
+/// `pkgs` checking against the index cairn.lock pins, when the store has
+/// it; every name is accepted where there is no such index.
+class LockedUniverse : public eval::PackageUniverse {
+ public:
+  LockedUniverse(lang::EvalState& state, std::string repo_root, std::string store_option);
+  bool has_index(const std::string& suite, const std::string& arch) override;
+  bool contains(const std::string& suite, const std::string& arch, std::string_view name) override;
+  std::vector<std::string> close_names(const std::string& suite, const std::string& arch,
+                                       std::string_view name) override;
+
+ private:
+  debian::Universe* universe(const std::string& suite, const std::string& arch);
+  lang::EvalState& state_;
+  std::string root_;
+  std::string store_option_;
+  std::optional<debian::LockFile> lock_;
+  bool lock_read_ = false;
+  std::map<std::string, std::unique_ptr<debian::Universe>> loaded_;  ///< by suite/arch; null: none
+};
+
+}  // namespace cairn::cli
