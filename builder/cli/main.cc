@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   cairn::cli::register_eval(app, job.run);
   cairn::cli::register_options(app, job.run);
   cairn::cli::register_lock(app, job.run);
+  cairn::cli::register_fetch(app, job.run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -16,6 +16,9 @@ void register_eval(CLI::App& app, VerbResult& run);
 /// Registers `cairn lock` and `cairn why`.
 void register_lock(CLI::App& app, VerbResult& run);
 
+/// Registers `cairn fetch`.
+void register_fetch(CLI::App& app, VerbResult& run);
+
 /// Registers `cairn options`.
 void register_options(CLI::App& app, VerbResult& run);
 

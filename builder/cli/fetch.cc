@@ -1,0 +1,112 @@
+// `cairn fetch [--host NAME | --all] [--store DIR] [--no-unpack]`: bring
+// every package cairn.lock pins for the hosts into the store — downloaded
+// in parallel by their locked file names, checked against the locked size
+// and sha256 — and unpack each once into store/pkgs/. Never resolves and
+// never touches the network for what the store already holds.
+#include <unistd.h>
+
+#include <iostream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "builder/cli/packages.hh"
+#include "builder/cli/verbs.hh"
+#include "builder/debian/fetcher.hh"
+#include "builder/debian/unpack.hh"
+
+namespace cairn::cli {
+
+namespace {
+
+struct FetchOptions {
+  std::vector<std::string> hosts;
+  std::string store;
+  bool no_unpack = false;
+};
+
+void report(const std::string& what) { std::cerr << "cairn: error: " << what << std::endl; }
+
+int run_fetch(const FetchOptions& opts) {
+  char buf[4096];
+  std::string cwd = ::getcwd(buf, sizeof buf) ? buf : "/";
+  std::string root = eval::find_repo_root(cwd);
+  if (root.empty()) {
+    report("no configuration repository here: neither " + cwd + " nor a parent holds a hosts/ directory");
+    return 1;
+  }
+  auto lock = debian::read_lock_file(lock_path(root));
+  if (!lock) {
+    report(lock.error().message + " (run `cairn lock` first)");
+    return 1;
+  }
+  auto store_root = debian::Store::default_root(opts.store);
+  if (!store_root) return report(store_root.error().message), 1;
+  auto store = debian::Store::open(*store_root);
+  if (!store) return report(store.error().message), 1;
+
+  lang::EvalSettings es;
+  es.allow_environment = false;
+  lang::EvalState state(es);
+  std::vector<debian::StoreFetch> wanted;
+  std::vector<debian::ResolvedPackage> packages;
+  std::set<std::string> seen;
+  for (const auto& [name, host] : lock->hosts) {
+    if (!opts.hosts.empty() && std::find(opts.hosts.begin(), opts.hosts.end(), name) == opts.hosts.end()) continue;
+    HostRequest request;
+    request.config.suite = host.suite;
+    request.config.architecture = host.architecture;
+    request.components = {"main"};
+    auto settings = repository_settings(state, root, request);
+    if (!settings) return report(settings.error().message), 1;
+    for (const debian::ResolvedPackage& p : host.packages) {
+      if (!seen.insert(p.sha256).second) continue;
+      packages.push_back(p);
+      if (!store->has(p.sha256)) wanted.push_back({p.sha256, settings->mirror + "/" + p.filename, p.size});
+    }
+  }
+  for (const std::string& h : opts.hosts)
+    if (!lock->hosts.count(h)) return report("host " + h + " is not in cairn.lock; run `cairn lock --host " + h + "`"), 1;
+
+  std::unique_ptr<debian::ProgressSink> progress;
+  debian::FetchOptions fo;
+  if (::isatty(2)) {
+    progress = debian::terminal_progress();
+    fo.progress = progress.get();
+  }
+  debian::Fetcher fetcher(fo);
+  if (!wanted.empty()) {
+    auto r = store->ensure_all(wanted, fetcher);
+    if (!r) return report(r.error().message), 1;
+    std::cerr << fmt::format("cairn: fetched {} packages ({})", r->files, debian::format_bytes(r->bytes_received))
+              << std::endl;
+  }
+  if (opts.no_unpack) return 0;
+  std::vector<debian::UnpackRequest> unpack;
+  for (const debian::ResolvedPackage& p : packages) {
+    std::string dest = store->pkg_path(p.sha256, p.name, p.version, p.architecture);
+    if (::access(dest.c_str(), F_OK) != 0) unpack.push_back({store->path_for(p.sha256), dest});
+  }
+  int status = 0;
+  auto results = debian::unpack_all(unpack, 0);
+  for (auto& r : results)
+    if (!r) {
+      report(r.error().message);
+      status = 1;
+    }
+  if (!unpack.empty()) std::cerr << fmt::format("cairn: unpacked {} packages", unpack.size()) << std::endl;
+  return status;
+}
+
+}  // namespace
+
+void register_fetch(CLI::App& app, VerbResult& run) {
+  auto opts = std::make_shared<FetchOptions>();
+  CLI::App* cmd = app.add_subcommand("fetch", "Download and unpack the packages cairn.lock pins into the store");
+  cmd->add_option("--host", opts->hosts, "Only this host (repeatable; default: all locked hosts)")->type_name("NAME");
+  cmd->add_option("--store", opts->store, "The package store (default: $XDG_CACHE_HOME/cairn)")->type_name("DIR");
+  cmd->add_flag("--no-unpack", opts->no_unpack, "Only download");
+  cmd->callback([opts, &run] { run = [opts] { return run_fetch(*opts); }; });
+}
+
+}  // namespace cairn::cli
