@@ -638,36 +638,31 @@ std::vector<std::string> Universe::close_names(std::string_view name, std::size_
 
 std::vector<std::string> close_names(std::string_view name, const std::vector<std::string>& names,
                                      std::size_t limit) {
+  // Scores, lower is closer: twice the edit distance; 3 for a name that is
+  // `name` plus one "-suffix" ("firefox" → "firefox-esr"), so it ranks
+  // between one and two edits; 7 for any other name starting with `name`.
   size_t max = name.size() <= 4 ? 1 : name.size() <= 8 ? 2 : 3;
-  std::vector<std::pair<size_t, const std::string*>> near;
+  std::vector<std::pair<size_t, const std::string*>> scored;
   for (const std::string& n : names) {
     if (n == name) continue;
-    size_t d = edit_distance(name, n, max);
-    if (d <= max) near.emplace_back(d, &n);
-  }
-  std::sort(near.begin(), near.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : *a.second < *b.second;
-  });
-  std::vector<std::string> out;
-  for (const auto& [d, n] : near) {
-    if (out.size() == limit) return out;
-    out.push_back(*n);
-  }
-  // Then longer names that start with it ("openssh" → "openssh-client"),
-  // shortest first.
-  if (name.size() >= 3) {
-    std::vector<const std::string*> prefixed;
-    for (const std::string& n : names)
-      if (n.size() > name.size() && n.starts_with(name) && edit_distance(name, n, max) > max)
-        prefixed.push_back(&n);
-    std::sort(prefixed.begin(), prefixed.end(), [](const std::string* a, const std::string* b) {
-      return a->size() != b->size() ? a->size() < b->size() : *a < *b;
-    });
-    for (const std::string* n : prefixed) {
-      if (out.size() == limit) break;
-      out.push_back(*n);
+    if (size_t d = edit_distance(name, n, max); d <= max) {
+      scored.emplace_back(2 * d, &n);
+    } else if (name.size() >= 3 && n.starts_with(name)) {
+      std::string_view rest = std::string_view(n).substr(name.size());
+      scored.emplace_back(rest[0] == '-' && rest.find('-', 1) == std::string_view::npos ? 3 : 7, &n);
     }
   }
+  auto length_gap = [&](const std::string* n) {
+    return n->size() > name.size() ? n->size() - name.size() : name.size() - n->size();
+  };
+  std::sort(scored.begin(), scored.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    if (length_gap(a.second) != length_gap(b.second))
+      return length_gap(a.second) < length_gap(b.second);
+    return *a.second < *b.second;
+  });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && out.size() < limit; ++i) out.push_back(*scored[i].second);
   return out;
 }
 

@@ -154,14 +154,19 @@ class Universe {
   Universe& operator=(Universe&&) noexcept;
   ~Universe();
 
+  /// Resolves `request`. Errors, one line each: every requested name that
+  /// is unknown ("cannot install vmi: bookworm has no package vmi (did you
+  /// mean vim?)"), virtual or of another architecture; otherwise every
+  /// problem the solver finds, as a chain from the requested or base package.
   [[nodiscard]] Result<Resolution> resolve(const ResolveRequest& request);
 
   /// Whether a real (not only virtual) package `name` is installable here.
   bool contains(std::string_view name) const;
 
-  /// Up to `limit` installable package names close to `name` (edit distance,
-  /// then names starting with `name`), closest first. For "unknown package"
-  /// errors and `pkgs.<name>` suggestions.
+  /// Up to `limit` installable package names close to `name` (see the free
+  /// function below), closest first. For "unknown package" errors and
+  /// `pkgs.<name>` suggestions. The first call collects the names (~20 ms for
+  /// bookworm); each call then scans them (~10 ms).
   std::vector<std::string> close_names(std::string_view name, std::size_t limit = 5) const;
 
   const LoadStats& stats() const;
@@ -174,10 +179,11 @@ class Universe {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Names within a small edit distance of `name` among `names` (which need
-/// not be sorted), closest first, ties by name; then names that start with
-/// `name`. At most `limit`. Exposed for tests and for callers holding names
-/// without a Universe.
+/// Names close to `name` among `names` (which need not be sorted), closest
+/// first: within a small edit distance (swaps of neighbours count as one
+/// edit), or starting with `name` ("firefox" → "firefox-esr"); ties go to
+/// the name nearest in length, then alphabetically. At most `limit`.
+/// Exposed for tests and for callers holding names without a Universe.
 std::vector<std::string> close_names(std::string_view name, const std::vector<std::string>& names,
                                      std::size_t limit = 5);
 

@@ -431,15 +431,9 @@ TEST(Resolver, WhyChains) {
 }
 
 TEST(ResolverCloseNames, TyposThenPrefixes) {
-  Names names = {"openssh-server",
-                 "openssh-client",
-                 "openssh-sftp-server",
-                 "vim",
-                 "vim-tiny",
-                 "nvi",
-                 "git",
-                 "gitk",
-                 "curl"};
+  Names names = {"openssh-server", "openssh-client", "openssh-sftp-server", "vim", "vim-tiny",
+                 "nvi", "git", "gitk", "curl", "firehol", "fireqos", "firefox-esr",
+                 "firefox-esr-l10n-af"};
   EXPECT_EQ(close_names("opensh-server", names), (Names{"openssh-server"}));
   EXPECT_EQ(close_names("vmi", names), (Names{"vim"}));
   EXPECT_EQ(close_names("openssh", names),
@@ -448,6 +442,10 @@ TEST(ResolverCloseNames, TyposThenPrefixes) {
   EXPECT_EQ(close_names("xyzzy", names), Names{});
   EXPECT_EQ(close_names("vin", names), (Names{"vim"}));
   EXPECT_EQ(close_names("openssh", names, 2), (Names{"openssh-client", "openssh-server"}));
+  // One "-suffix" ranks between one and two edits.
+  EXPECT_EQ(close_names("firefox", names),
+            (Names{"firefox-esr", "firehol", "fireqos", "firefox-esr-l10n-af"}));
+  EXPECT_EQ(close_names("vi", names), (Names{"nvi", "vim"}));
 }
 
 // ---------------------------------------------------------------------------
