@@ -223,6 +223,12 @@ void begin_body(Transfer& t) {
       t.write_error = "the server answered a Range request with another range";
     }
   }
+  // A file of unknown size counts towards the progress total from now on.
+  std::uint64_t& known = t.run->known_size[t.job.index];
+  curl_off_t length = -1;
+  if (known == 0 && curl_easy_getinfo(t.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
+      length > 0)
+    known = t.offset + static_cast<std::uint64_t>(length);
 }
 
 size_t on_header(char* buffer, size_t size, size_t count, void* userdata) {

@@ -19,6 +19,10 @@
 #include "base/files.hh"
 #include "base/hash.hh"
 
+// Designated initializers that leave members at their defaults are the
+// point of these option structs; g++ 12 warns about them nonetheless.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 namespace cairn::debian {
 namespace {
 

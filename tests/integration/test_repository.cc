@@ -414,7 +414,10 @@ Result<PublishedPackage> TestRepository::add_package(const PackageSpec& spec) {
 
 Result<PublishedPackage> TestRepository::add_raw_package(const PackageSpec& spec) {
   static int serial = 0;
-  auto control = make_tar_gz({DebFile{.path = "./control", .contents = control_paragraph(spec)}});
+  DebFile control_file;
+  control_file.path = "./control";
+  control_file.contents = control_paragraph(spec);
+  auto control = make_tar_gz({control_file});
   if (!control) return std::unexpected(control.error());
   std::vector<DebFile> entries = spec.files;
   for (auto& e : entries)
