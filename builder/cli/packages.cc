@@ -94,7 +94,7 @@ debian::Universe* LockedUniverse::universe(const std::string& suite, const std::
   settings.components = {"main"};
   auto index = debian::load_locked_index(settings, *store, pinned->second.in_release_sha256);
   if (!index) return nullptr;
-  for (const std::string& extra : {"contrib", "non-free", "non-free-firmware"}) {
+  for (const char* extra : {"contrib", "non-free", "non-free-firmware"}) {
     debian::RepositorySettings more = settings;
     more.components = {extra};
     if (auto i = debian::load_locked_index(more, *store, pinned->second.in_release_sha256))

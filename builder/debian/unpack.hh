@@ -116,8 +116,9 @@ struct UnpackRequest {
   std::string dest_dir;
 };
 
-/// Unpacks every request with up to `jobs` threads (0: one per hardware
-/// thread), the largest .deb first. The results are in request order; one
+/// Unpacks every request like unpack_deb(), with up to `jobs` threads (0: one
+/// per hardware thread), the largest .deb first; all trees are staged before
+/// one shared sync, then renamed. The results are in request order; one
 /// package failing does not stop the others.
 [[nodiscard]] std::vector<Result<UnpackInfo>> unpack_all(
     const std::vector<UnpackRequest>& requests, unsigned jobs);
