@@ -35,6 +35,11 @@ std::string errno_text(std::string_view what, const std::string& path) {
 
 }  // namespace
 
+std::string current_dir() {
+  char buf[4096];
+  return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
+}
+
 Result<std::string> read_file(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return fail(errno_text("cannot open", path));

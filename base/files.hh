@@ -15,6 +15,9 @@ namespace cairn {
 /// Reads the whole file at `path`. Errors name the path and errno's text.
 [[nodiscard]] Result<std::string> read_file(const std::string& path);
 
+/// The working directory, or "/" when it cannot be read.
+std::string current_dir();
+
 /// Replaces `path` with `contents` atomically (temporary file, fsync, rename,
 /// fsync of the directory). On error the target is unchanged and the
 /// temporary file is removed.

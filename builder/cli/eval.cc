@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/files.hh"
 #include "builder/cli/packages.hh"
 #include "builder/cli/verbs.hh"
 #include "builder/eval/host.hh"
@@ -31,11 +32,6 @@ struct EvalOptions {
   bool closure = false;
   std::string store;
 };
-
-std::string current_dir() {
-  char buf[4096];
-  return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
-}
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
@@ -96,13 +92,8 @@ int run_host(const EvalOptions& opts) {
   settings.allow_environment = false;  // hermetic: no getEnv, no NIX_PATH
   settings.home = "/homeless-shelter";
   EvalState state(settings);
-  std::string cwd = current_dir();
-  std::string root = eval::find_repo_root(cwd);
-  if (root.empty()) {
-    std::cerr << "cairn: error: no configuration repository here: neither " << cwd
-              << " nor a parent holds a hosts/ directory; run cairn inside one" << std::endl;
-    return 1;
-  }
+  std::string root = repo_root_or_report();
+  if (root.empty()) return 1;
   try {
     // pkgs.<name> is checked against the index cairn.lock pins, when the
     // store holds it (`cairn lock` fetches it).

@@ -25,25 +25,18 @@ struct FetchOptions {
   bool no_unpack = false;
 };
 
-void report(const std::string& what) { std::cerr << "cairn: error: " << what << std::endl; }
-
 int run_fetch(const FetchOptions& opts) {
-  char buf[4096];
-  std::string cwd = ::getcwd(buf, sizeof buf) ? buf : "/";
-  std::string root = eval::find_repo_root(cwd);
-  if (root.empty()) {
-    report("no configuration repository here: neither " + cwd + " nor a parent holds a hosts/ directory");
-    return 1;
-  }
+  std::string root = repo_root_or_report();
+  if (root.empty()) return 1;
   auto lock = debian::read_lock_file(lock_path(root));
   if (!lock) {
-    report(lock.error().message + " (run `cairn lock` first)");
+    report_error(lock.error().message + " (run `cairn lock` first)");
     return 1;
   }
   auto store_root = debian::Store::default_root(opts.store);
-  if (!store_root) return report(store_root.error().message), 1;
+  if (!store_root) return report_error(store_root.error().message), 1;
   auto store = debian::Store::open(*store_root);
-  if (!store) return report(store.error().message), 1;
+  if (!store) return report_error(store.error().message), 1;
 
   lang::EvalSettings es;
   es.allow_environment = false;
@@ -58,7 +51,7 @@ int run_fetch(const FetchOptions& opts) {
     request.config.architecture = host.architecture;
     request.components = {"main"};
     auto settings = repository_settings(state, root, request);
-    if (!settings) return report(settings.error().message), 1;
+    if (!settings) return report_error(settings.error().message), 1;
     for (const debian::ResolvedPackage& p : host.packages) {
       if (!seen.insert(p.sha256).second) continue;
       packages.push_back(p);
@@ -66,7 +59,7 @@ int run_fetch(const FetchOptions& opts) {
     }
   }
   for (const std::string& h : opts.hosts)
-    if (!lock->hosts.count(h)) return report("host " + h + " is not in cairn.lock; run `cairn lock --host " + h + "`"), 1;
+    if (!lock->hosts.count(h)) return report_error("host " + h + " is not in cairn.lock; run `cairn lock --host " + h + "`"), 1;
 
   std::unique_ptr<debian::ProgressSink> progress;
   debian::FetchOptions fo;
@@ -77,7 +70,7 @@ int run_fetch(const FetchOptions& opts) {
   debian::Fetcher fetcher(fo);
   if (!wanted.empty()) {
     auto r = store->ensure_all(wanted, fetcher);
-    if (!r) return report(r.error().message), 1;
+    if (!r) return report_error(r.error().message), 1;
     std::cerr << fmt::format("cairn: fetched {} packages ({})", r->files, debian::format_bytes(r->bytes_received))
               << std::endl;
   }
@@ -91,7 +84,7 @@ int run_fetch(const FetchOptions& opts) {
   auto results = debian::unpack_all(unpack, 0);
   for (auto& r : results)
     if (!r) {
-      report(r.error().message);
+      report_error(r.error().message);
       status = 1;
     }
   if (!unpack.empty()) std::cerr << fmt::format("cairn: unpacked {} packages", unpack.size()) << std::endl;

@@ -35,11 +35,6 @@ struct LockOptions {
   std::string why_host;
 };
 
-std::string cwd() {
-  char buf[4096];
-  return ::getcwd(buf, sizeof buf) ? buf : "/";
-}
-
 std::vector<std::string> all_hosts(const std::string& root) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -48,8 +43,6 @@ std::vector<std::string> all_hosts(const std::string& root) {
   std::sort(out.begin(), out.end());
   return out;
 }
-
-void report(const std::string& what) { std::cerr << "cairn: error: " << what << std::endl; }
 
 // Resolves one host; `index_for` gives the index of its suite/arch.
 struct Locker {
@@ -91,15 +84,12 @@ int run_lock(const LockOptions& opts) {
   using namespace lang;
   Locker l;
   l.opts = opts;
-  l.root = eval::find_repo_root(cwd());
-  if (l.root.empty()) {
-    report("no configuration repository here: neither " + cwd() + " nor a parent holds a hosts/ directory");
-    return 1;
-  }
+  l.root = repo_root_or_report();
+  if (l.root.empty()) return 1;
   if (::access(lock_path(l.root).c_str(), F_OK) == 0) {
     auto existing = debian::read_lock_file(lock_path(l.root));
     if (!existing) {
-      report(existing.error().message);
+      report_error(existing.error().message);
       return 1;
     }
     l.lock = std::move(*existing);
@@ -107,18 +97,18 @@ int run_lock(const LockOptions& opts) {
   std::vector<std::string> hosts = opts.hosts;
   if (opts.all || hosts.empty()) hosts = all_hosts(l.root);
   if (!opts.why.empty() && hosts.size() != 1) {
-    report("cairn why needs exactly one --host");
+    report_error("cairn why needs exactly one --host");
     return 1;
   }
 
   auto store_root = debian::Store::default_root(opts.store);
   if (!store_root) {
-    report(store_root.error().message);
+    report_error(store_root.error().message);
     return 1;
   }
   auto store = debian::Store::open(*store_root);
   if (!store) {
-    report(store.error().message);
+    report_error(store.error().message);
     return 1;
   }
   l.store.emplace(std::move(*store));
@@ -147,12 +137,12 @@ int run_lock(const LockOptions& opts) {
       }
       auto settings_r = repository_settings(state, l.root, request);
       if (!settings_r) {
-        report(settings_r.error().message);
+        report_error(settings_r.error().message);
         return 1;
       }
       auto index = l.index_for(*settings_r);
       if (!index) {
-        report(index.error().message);
+        report_error(index.error().message);
         return 1;
       }
       debian::UniverseOptions uo;
@@ -161,18 +151,18 @@ int run_lock(const LockOptions& opts) {
       uo.cache_dir = *store_root + "/solv";
       auto universe = debian::Universe::load((*index)->packages, uo);
       if (!universe) {
-        report(universe.error().message);
+        report_error(universe.error().message);
         return 1;
       }
       debian::ResolveRequest rr{request.config.requested, request.config.base, request.config.recommends};
       auto resolution = universe->resolve(rr);
       if (!resolution) {
-        report(fmt::format("host {}: {}", host, resolution.error().message));
+        report_error(fmt::format("host {}: {}", host, resolution.error().message));
         return 1;
       }
       if (!opts.why.empty()) {
         if (!resolution->find(opts.why)) {
-          report(fmt::format("`{}' is not in the closure of host {}", opts.why, host));
+          report_error(fmt::format("`{}' is not in the closure of host {}", opts.why, host));
           return 1;
         }
         for (const std::string& line : resolution->why(opts.why)) std::cout << line << '\n';
@@ -193,7 +183,7 @@ int run_lock(const LockOptions& opts) {
     return status;
   }
   if (auto w = debian::write_lock_file(lock_path(l.root), l.lock); !w) {
-    report(w.error().message);
+    report_error(w.error().message);
     return 1;
   }
   return 0;

@@ -26,14 +26,9 @@ int run_options(const OptionsOptions& opts) {
   EvalSettings settings;
   settings.allow_environment = false;
   EvalState state(settings);
-  char buf[4096];
-  std::string cwd = ::getcwd(buf, sizeof buf) ? buf : "/";
-  std::string root = eval::find_repo_root(cwd);
-  if (root.empty() && !opts.host.empty()) {
-    std::cerr << "cairn: error: no configuration repository here: neither " << cwd
-              << " nor a parent holds a hosts/ directory; run cairn inside one" << std::endl;
-    return 1;
-  }
+  // Without --host the library alone is listed, so no repository is needed.
+  std::string root = eval::find_repo_root(current_dir());
+  if (root.empty() && !opts.host.empty()) return repo_root_or_report(), 1;
   std::string stdlib = eval::default_stdlib_dir();
   try {
     std::string display_root = root.empty() ? stdlib.substr(0, stdlib.rfind('/')) : root;
@@ -41,7 +36,7 @@ int run_options(const OptionsOptions& opts) {
     std::vector<eval::OptionDoc> docs = eval::collect_option_docs(state, *host.options, host.args, display_root);
     if (!opts.markdown.empty()) {
       if (auto r = write_file_atomic(opts.markdown, eval::format_options_markdown(docs)); !r) {
-        std::cerr << "cairn: error: writing the option reference: " << r.error().message << std::endl;
+        report_error("writing the option reference: " + r.error().message);
         return 1;
       }
       std::cerr << "cairn: wrote " << docs.size() << " options to " << opts.markdown << std::endl;

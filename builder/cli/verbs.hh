@@ -4,11 +4,19 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace cairn::cli {
 
 /// What a verb's callback returns: the process exit status.
 using VerbResult = std::function<int()>;
+
+/// Prints "cairn: error: WHAT" on stderr (one report per failure).
+void report_error(const std::string& what);
+
+/// The configuration repository holding the working directory (a parent
+/// with hosts/), or "" after reporting that there is none.
+std::string repo_root_or_report();
 
 /// Registers `cairn eval`; sets `run` when it is selected.
 void register_eval(CLI::App& app, VerbResult& run);

@@ -18,14 +18,9 @@ using namespace lang;
 
 namespace {
 
-Value* get(EvalState& state, Value& set, std::string_view name) {
-  const Attr* a = set.attrs->find(state.symbols.intern(name));
-  return a ? a->value : nullptr;
-}
-
 bool has_type_tag(EvalState& state, Value& v, std::string_view tag) {
   if (v.type != Type::Attrs) return false;
-  Value* t = get(state, v, "_type");
+  Value* t = state.find_attr(v, "_type");
   if (!t) return false;
   state.force(*t, {});
   return t->type == Type::String && t->string_view() == tag;
@@ -94,7 +89,7 @@ struct ExprOptionDefs : Expr {
       : node(node), what(what), display_root(std::move(display_root)) {}
   void eval(EvalState& state, Env&, Value& out) override {
     std::vector<DischargedDef> defs;
-    if (Value* d = get(state, *node->decl->option, "default"))
+    if (Value* d = state.find_attr(*node->decl->option, "default"))
       defs.push_back(DischargedDef{node->decl->file, node->decl->pos, d, 1500, 1000});
     for (const Definition& d : node->defs) discharge(state, d, defs);
     int highest = 9999;
@@ -272,35 +267,35 @@ class ModuleEvaluator {
                                   file.empty() ? "«inline»" : show_file(state_, file, {}, args_.display_root),
                                   show_type(m)),
                       pos);
-    if (Value* k = get(state_, m, "key")) key = state_.coerce_to_string(*k, pos, {.coerce_more = true});
+    if (Value* k = state_.find_attr(m, "key")) key = state_.coerce_to_string(*k, pos, {.coerce_more = true});
     std::string f = file;
-    if (Value* ff = get(state_, m, "_file")) f = state_.coerce_to_string(*ff, pos);
+    if (Value* ff = state_.find_attr(m, "_file")) f = state_.coerce_to_string(*ff, pos);
     node.mod = Module{f, key, pos};
 
-    if (Value* imports = get(state_, m, "imports")) {
+    if (Value* imports = state_.find_attr(m, "imports")) {
       state_.force_list(*imports, pos, "while evaluating the imports of a module");
       for (size_t i = 0; i < imports->list.size; ++i)
         node.imports.push_back(collect(*imports->list.elems[i], f, "", pos));
     }
     // Every module's disabledModules count, even a disabled module's.
-    if (Value* disabled = get(state_, m, "disabledModules")) {
+    if (Value* disabled = state_.find_attr(m, "disabledModules")) {
       state_.force_list(*disabled, pos, "while evaluating disabledModules");
       for (size_t i = 0; i < disabled->list.size; ++i) {
         Value& d = *disabled->list.elems[i];
         state_.force(d, pos);
-        if (d.type == Type::Attrs && get(state_, d, "key")) {
-          disabled_.insert(state_.coerce_to_string(*get(state_, d, "key"), pos));
+        if (d.type == Type::Attrs && state_.find_attr(d, "key")) {
+          disabled_.insert(state_.coerce_to_string(*state_.find_attr(d, "key"), pos));
         } else {
           std::string p = state_.coerce_to_string(d, pos);
           disabled_.insert(p.starts_with("/") ? canon_path(p) : p);
         }
       }
     }
-    node.freeform = get(state_, m, "freeformType");
+    node.freeform = state_.find_attr(m, "freeformType");
 
     Module& mod = node.mod;
-    Value* options = get(state_, m, "options");
-    Value* config = get(state_, m, "config");
+    Value* options = state_.find_attr(m, "options");
+    Value* config = state_.find_attr(m, "config");
     if (options || config) {
       std::vector<const Attr*> bad;
       for (const Attr& a : *m.attrs)
@@ -350,8 +345,8 @@ class ModuleEvaluator {
         // example, description or apply.
         bool clash = false;
         for (const char* k : {"default", "example", "description", "apply"})
-          clash |= get(state_, *node.decl->option, k) && get(state_, v, k);
-        Value* combined = clash ? nullptr : combine_types(state_, node.decl->type, get(state_, v, "type"));
+          clash |= state_.find_attr(*node.decl->option, k) && state_.find_attr(v, k);
+        Value* combined = clash ? nullptr : combine_types(state_, node.decl->type, state_.find_attr(v, "type"));
         if (!combined)
           throw EvalError(fmt::format("The option `{}' in `{}' is already declared in `{}'.", show_option(node.loc),
                                       show_file(state_, file, pos, args_.display_root),
@@ -361,7 +356,7 @@ class ModuleEvaluator {
         node.decl->type = combined;
         return;
       }
-      node.decl = std::make_unique<Declaration>(Declaration{&v, get(state_, v, "type"), file, pos});
+      node.decl = std::make_unique<Declaration>(Declaration{&v, state_.find_attr(v, "type"), file, pos});
       if (!node.children.empty()) throw_would_be_parent(node);
       return;
     }
@@ -417,12 +412,12 @@ class ModuleEvaluator {
     state_.force(*v, pos);
     if (v->type == Type::Attrs) {
       if (has_type_tag(state_, *v, "if")) {
-        conds.push_back(get(state_, *v, "condition"));
-        define(node, get(state_, *v, "content"), file, pos, std::move(conds), priority);
+        conds.push_back(state_.find_attr(*v, "condition"));
+        define(node, state_.find_attr(*v, "content"), file, pos, std::move(conds), priority);
         return;
       }
       if (has_type_tag(state_, *v, "merge")) {
-        Value* contents = get(state_, *v, "contents");
+        Value* contents = state_.find_attr(*v, "contents");
         state_.force_list(*contents, pos, "while evaluating the argument of mkMerge");
         for (size_t i = 0; i < contents->list.size; ++i) define(node, contents->list.elems[i], file, pos, conds, priority);
         return;
@@ -430,8 +425,8 @@ class ModuleEvaluator {
       if (has_type_tag(state_, *v, "override") || has_type_tag(state_, *v, "order")) {
         int p = priority;
         if (has_type_tag(state_, *v, "override") && p < 0)
-          p = static_cast<int>(state_.force_int(*get(state_, *v, "priority"), pos));
-        define(node, get(state_, *v, "content"), file, pos, std::move(conds), p);
+          p = static_cast<int>(state_.force_int(*state_.find_attr(*v, "priority"), pos));
+        define(node, state_.find_attr(*v, "content"), file, pos, std::move(conds), p);
         return;
       }
     }
@@ -457,7 +452,7 @@ class ModuleEvaluator {
   // cairn's modules; args are fixed by the host).
   void define_module_settings(Value* v, const std::string& file, PosIdx pos) {
     state_.force_attrs(*v, pos, "while evaluating `_module'");
-    if (Value* ft = get(state_, *v, "freeformType")) freeform_defs_.push_back(Definition{file, pos, ft, {}, -1});
+    if (Value* ft = state_.find_attr(*v, "freeformType")) freeform_defs_.push_back(Definition{file, pos, ft, {}, -1});
   }
 
   void resolve_freeform() {
@@ -546,9 +541,9 @@ class ModuleEvaluator {
       freeform = take_freeform_defs();
       // An attrsOf-like freeform type merges each name with its element
       // type; other types are applied per name as they are.
-      if (Value* n = get(state_, *freeform_, "name")) {
+      if (Value* n = state_.find_attr(*freeform_, "name")) {
         std::string_view tn = state_.force_string(*n, {});
-        if (tn == "attrsOf" || tn == "lazyAttrsOf") elem = get(state_, *freeform_, "elemType");
+        if (tn == "attrsOf" || tn == "lazyAttrsOf") elem = state_.find_attr(*freeform_, "elemType");
         lazy = tn != "attrsOf";
       }
     }
@@ -649,7 +644,7 @@ class ModuleEvaluator {
         PosIdx pos = defs[0].pos;
         for (;;) {
           state_.force(*v, pos);
-          if (v->type != Type::Attrs || v->attrs->size != 1 || get(state_, *v, "_type")) break;
+          if (v->type != Type::Attrs || v->attrs->size != 1 || state_.find_attr(*v, "_type")) break;
           const Attr& a = v->attrs->attrs[0];
           rest.push_back(std::string(state_.symbols[a.name]));
           v = a.value;
@@ -741,11 +736,11 @@ void merge_option(EvalState& state, OptionNode& node, const std::shared_ptr<Merg
   // The default is a definition with mkOptionDefault's priority, before
   // the others (evalOptionValue).
   std::vector<DischargedDef> defs;
-  Value* default_value = get(state, *decl.option, "default");
+  Value* default_value = state.find_attr(*decl.option, "default");
   if (default_value) defs.push_back(DischargedDef{decl.file, decl.pos, default_value, 1500, 1000});
   // readOnly counts definitions before their properties are discharged,
   // the default included: a read-only option with a default can't be set.
-  if (Value* ro = get(state, *decl.option, "readOnly");
+  if (Value* ro = state.find_attr(*decl.option, "readOnly");
       ro && state.force_bool(*ro, decl.pos) && node.defs.size() + (default_value ? 1 : 0) > 1) {
     for (const Definition& d : node.defs) discharge(state, d, defs);
     throw EvalError(fmt::format("The option `{}' is read-only, but it's set multiple times. Definition values:{}",
@@ -760,7 +755,7 @@ void merge_option(EvalState& state, OptionNode& node, const std::shared_ptr<Merg
                     decl.pos);
   Value merged;
   type_merge(state, ctx, decl.type, node.loc, defs, merged);
-  if (Value* apply = get(state, *decl.option, "apply")) {
+  if (Value* apply = state.find_attr(*decl.option, "apply")) {
     Value* arg = state.alloc_value();
     *arg = merged;
     state.call_function(*apply, *arg, out, decl.pos);
@@ -780,7 +775,7 @@ void ExprMergeOption::eval(EvalState& state, Env&, Value& out) {
 
 void ExprIsDefined::eval(EvalState& state, Env&, Value& out) {
   // The default counts, as in nixpkgs.
-  if (get(state, *node->decl->option, "default")) {
+  if (state.find_attr(*node->decl->option, "default")) {
     out.mk_bool(true);
     return;
   }

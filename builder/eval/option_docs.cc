@@ -16,11 +16,6 @@ using namespace lang;
 
 namespace {
 
-Value* get(EvalState& state, Value& set, std::string_view name) {
-  const Attr* a = set.attrs->find(state.symbols.intern(name));
-  return a ? a->value : nullptr;
-}
-
 // A default or example as Nix text: literalExpression/literalMD text as
 // written, anything else printed (strictly, short).
 std::string show_literal(EvalState& state, Value* v) {
@@ -28,11 +23,11 @@ std::string show_literal(EvalState& state, Value* v) {
   try {
     state.force(*v, {});
     if (v->type == Type::Attrs) {
-      Value* t = get(state, *v, "_type");
+      Value* t = state.find_attr(*v, "_type");
       if (t && (state.force(*t, {}), t->type == Type::String) &&
           (t->string_view() == "literalExpression" || t->string_view() == "literalMD"))
       {
-        std::string text(state.force_string(*get(state, *v, "text"), {}));
+        std::string text(state.force_string(*state.find_attr(*v, "text"), {}));
         while (!text.empty() && text.back() == '\n') text.pop_back();
         return text;
       }
@@ -47,7 +42,7 @@ std::string show_literal(EvalState& state, Value* v) {
 }
 
 std::string string_attr(EvalState& state, Value& set, std::string_view name) {
-  Value* v = get(state, set, name);
+  Value* v = state.find_attr(set, name);
   if (!v) return "";
   try {
     state.force(*v, {});
@@ -58,7 +53,7 @@ std::string string_attr(EvalState& state, Value& set, std::string_view name) {
 }
 
 bool bool_attr(EvalState& state, Value& set, std::string_view name, bool dflt) {
-  Value* v = get(state, set, name);
+  Value* v = state.find_attr(set, name);
   if (!v) return dflt;
   state.force(*v, {});
   return v->type == Type::Bool ? v->boolean : dflt;
@@ -82,7 +77,7 @@ void Walker::walk_submodule(Value* type, std::vector<std::string>& loc) {
   size_t pushed = 0;
   while (type && depth < 8) {
     state.force_attrs(*type, {});
-    Value* n = get(state, *type, "name");
+    Value* n = state.find_attr(*type, "name");
     if (!n) break;
     std::string name(state.force_string(*n, {}));
     if (name == "attrsOf" || name == "lazyAttrsOf") {
@@ -99,7 +94,7 @@ void Walker::walk_submodule(Value* type, std::vector<std::string>& loc) {
         sub.args.emplace_back("name", state.new_string("<name>"));
         sub.prefix = loc;
         sub.display_root = display_root;
-        if (Value* mods = get(state, *type, "modules")) {
+        if (Value* mods = state.find_attr(*type, "modules")) {
           state.force_list(*mods, {});
           for (size_t i = 0; i < mods->list.size; ++i) sub.modules.push_back(mods->list.elems[i]);
         }
@@ -112,7 +107,7 @@ void Walker::walk_submodule(Value* type, std::vector<std::string>& loc) {
       }
       break;
     }
-    type = get(state, *type, "elemType");
+    type = state.find_attr(*type, "elemType");
   }
   loc.resize(loc.size() - pushed);
 }
@@ -120,17 +115,17 @@ void Walker::walk_submodule(Value* type, std::vector<std::string>& loc) {
 void Walker::walk(Value& node, std::vector<std::string>& loc) {
   state.force(node, {});
   if (node.type != Type::Attrs) return;
-  Value* tag = get(state, node, "_type");
+  Value* tag = state.find_attr(node, "_type");
   if (tag && (state.force(*tag, {}), tag->type == Type::String) && tag->string_view() == "option") {
     if (bool_attr(state, node, "internal", false) || !bool_attr(state, node, "visible", true)) return;
     OptionDoc d;
     d.name = show_option(loc);
-    d.type = type_description(state, get(state, node, "type"));
+    d.type = type_description(state, state.find_attr(node, "type"));
     d.description = string_attr(state, node, "description");
-    Value* dt = get(state, node, "defaultText");
-    d.default_text = show_literal(state, dt ? dt : get(state, node, "default"));
-    d.example_text = show_literal(state, get(state, node, "example"));
-    if (Value* decls = get(state, node, "declarations")) {
+    Value* dt = state.find_attr(node, "defaultText");
+    d.default_text = show_literal(state, dt ? dt : state.find_attr(node, "default"));
+    d.example_text = show_literal(state, state.find_attr(node, "example"));
+    if (Value* decls = state.find_attr(node, "declarations")) {
       state.force_list(*decls, {});
       if (decls->list.size) d.declared_in = std::string(state.force_string(*decls->list.elems[0], {}));
     }
@@ -139,7 +134,7 @@ void Walker::walk(Value& node, std::vector<std::string>& loc) {
       d.declared_in = parent_file;
     out.push_back(std::move(d));
     try {
-      walk_submodule(get(state, node, "type"), loc);
+      walk_submodule(state.find_attr(node, "type"), loc);
     } catch (const EvalError&) {
       // A submodule whose options need real definitions to evaluate is
       // listed without its sub-options.

@@ -14,14 +14,9 @@ using namespace lang;
 
 namespace {
 
-Value* get(EvalState& state, Value& set, std::string_view name) {
-  const Attr* a = set.attrs->find(state.symbols.intern(name));
-  return a ? a->value : nullptr;
-}
-
 std::string_view property_kind(EvalState& state, Value& v) {
   if (v.type != Type::Attrs) return {};
-  Value* t = get(state, v, "_type");
+  Value* t = state.find_attr(v, "_type");
   if (!t) return {};
   state.force(*t, {});
   return t->type == Type::String ? t->string_view() : std::string_view{};
@@ -29,17 +24,17 @@ std::string_view property_kind(EvalState& state, Value& v) {
 
 std::string type_name(EvalState& state, Value& type) {
   state.force_attrs(type, {}, "while evaluating an option type");
-  Value* n = get(state, type, "name");
+  Value* n = state.find_attr(type, "name");
   return n ? std::string(state.force_string(*n, {}, "while evaluating the name of an option type")) : "unspecified";
 }
 
 bool is_native(EvalState& state, Value& type) {
-  Value* n = get(state, type, "_native");
+  Value* n = state.find_attr(type, "_native");
   return n && state.force_bool(*n, {});
 }
 
 Value* param(EvalState& state, Value& type, std::string_view name) {
-  Value* p = get(state, type, name);
+  Value* p = state.find_attr(type, name);
   if (!p) throw EvalError(fmt::format("option type '{}' lacks its parameter '{}'", type_name(state, type), name));
   return p;
 }
@@ -50,22 +45,22 @@ void discharge_value(EvalState& state, const Definition& def, Value* v, int prio
   state.force(*v, def.pos);
   std::string_view kind = property_kind(state, *v);
   if (kind == "if") {
-    Value* cond = get(state, *v, "condition");
+    Value* cond = state.find_attr(*v, "condition");
     state.force(*cond, def.pos);
     if (cond->type != Type::Bool)
       throw TypeError("`mkIf' called with a non-Boolean condition (" + std::string(show_type(*cond)) + ")", def.pos);
-    if (cond->boolean) discharge_value(state, def, get(state, *v, "content"), priority, order, out);
+    if (cond->boolean) discharge_value(state, def, state.find_attr(*v, "content"), priority, order, out);
   } else if (kind == "merge") {
-    Value* contents = get(state, *v, "contents");
+    Value* contents = state.find_attr(*v, "contents");
     state.force_list(*contents, def.pos, "while evaluating the argument of mkMerge");
     for (size_t i = 0; i < contents->list.size; ++i)
       discharge_value(state, def, contents->list.elems[i], priority, order, out);
   } else if (kind == "override") {
-    int p = static_cast<int>(state.force_int(*get(state, *v, "priority"), def.pos));
-    discharge_value(state, def, get(state, *v, "content"), priority < 0 ? p : priority, order, out);
+    int p = static_cast<int>(state.force_int(*state.find_attr(*v, "priority"), def.pos));
+    discharge_value(state, def, state.find_attr(*v, "content"), priority < 0 ? p : priority, order, out);
   } else if (kind == "order") {
-    int o = static_cast<int>(state.force_int(*get(state, *v, "priority"), def.pos));
-    discharge_value(state, def, get(state, *v, "content"), priority, o, out);
+    int o = static_cast<int>(state.force_int(*state.find_attr(*v, "priority"), def.pos));
+    discharge_value(state, def, state.find_attr(*v, "content"), priority, o, out);
   } else {
     out.push_back(DischargedDef{def.file, def.pos, v, priority < 0 ? 100 : priority, order});
   }
@@ -213,7 +208,7 @@ void merge_anything(EvalState& state, const std::shared_ptr<MergeContext>& ctx, 
                     const std::vector<std::string>& loc, std::vector<DischargedDef>& defs, Value& out) {
   auto kind = [&](Value& v) -> std::string {
     state.force(v, {});
-    if (v.type == Type::Attrs && (get(state, v, "outPath") || get(state, v, "__toString"))) return "stringCoercibleSet";
+    if (v.type == Type::Attrs && (state.find_attr(v, "outPath") || state.find_attr(v, "__toString"))) return "stringCoercibleSet";
     if (v.type == Type::Lambda || v.type == Type::PrimOp || v.type == Type::PrimOpApp) return "lambda";
     return std::string(show_type(v));
   };
@@ -306,7 +301,7 @@ void filter_and_sort(std::vector<DischargedDef>& defs) {
 std::string type_description(EvalState& state, Value* type) {
   if (!type) return "unspecified value";
   state.force_attrs(*type, {});
-  if (Value* d = get(state, *type, "description")) {
+  if (Value* d = state.find_attr(*type, "description")) {
     state.force(*d, {});
     if (d->type == Type::String) return std::string(d->string_view());
   }
@@ -316,7 +311,7 @@ std::string type_description(EvalState& state, Value* type) {
 bool type_check(EvalState& state, Value& type, Value& v, PosIdx pos) {
   std::string name = type_name(state, type);
   if (!is_native(state, type)) {
-    Value* check = get(state, type, "check");
+    Value* check = state.find_attr(type, "check");
     if (!check) return true;
     Value r;
     state.call_function(*check, v, r, pos);
@@ -326,8 +321,8 @@ bool type_check(EvalState& state, Value& type, Value& v, PosIdx pos) {
   if (name == "bool") return v.type == Type::Bool;
   if (name == "int") {
     if (v.type != Type::Int) return false;
-    if (Value* lo = get(state, type, "min"); lo && v.integer < state.force_int(*lo, pos)) return false;
-    if (Value* hi = get(state, type, "max"); hi && v.integer > state.force_int(*hi, pos)) return false;
+    if (Value* lo = state.find_attr(type, "min"); lo && v.integer < state.force_int(*lo, pos)) return false;
+    if (Value* hi = state.find_attr(type, "max"); hi && v.integer > state.force_int(*hi, pos)) return false;
     return true;
   }
   if (name == "float") return v.type == Type::Float;
@@ -337,10 +332,10 @@ bool type_check(EvalState& state, Value& type, Value& v, PosIdx pos) {
     return v.type == Type::String && v.string_view().find_first_not_of(" \t\n") != std::string_view::npos;
   if (name == "path")
     return v.type == Type::Path || (v.type == Type::String && v.string_view().starts_with("/")) ||
-           (v.type == Type::Attrs && get(state, v, "outPath"));
+           (v.type == Type::Attrs && state.find_attr(v, "outPath"));
   if (name == "package") {
     if (v.type != Type::Attrs) return false;
-    Value* t = get(state, v, "type");
+    Value* t = state.find_attr(v, "type");
     if (!t) return false;
     state.force(*t, pos);
     return t->type == Type::String && (t->string_view() == "package" || t->string_view() == "derivation");
@@ -393,7 +388,7 @@ void type_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Valu
   // outer type's description ("null or signed integer").
   check_all(state, type, loc, defs, root);
   if (!is_native(state, type)) {
-    Value* merge = get(state, type, "merge");
+    Value* merge = state.find_attr(type, "merge");
     if (!merge) return merge_equal(state, loc, defs, root, out);
     // merge loc [ { file; value; } … ], as nixpkgs calls it.
     Value* loc_v = state.alloc_value();
@@ -461,7 +456,7 @@ void type_merge(EvalState& state, const std::shared_ptr<MergeContext>& ctx, Valu
   }
   if (name == "uniq" || name == "unique") {
     std::string message;
-    if (Value* m = get(state, type, "message")) message = std::string(state.force_string(*m, {}));
+    if (Value* m = state.find_attr(type, "message")) message = std::string(state.force_string(*m, {}));
     if (defs.size() > 1) return merge_one(state, loc, defs, root, message, out);
     return type_merge(state, ctx, param(state, type, "elemType"), loc, defs, out);
   }

@@ -180,6 +180,11 @@ class EvalState {
   // ---- attribute helpers -------------------------------------------------------
   /// The attribute `name` of a forced set, or nullptr.
   const Attr* get_attr(Value& set, Symbol name) { return set.attrs->find(name); }
+  /// The value of attribute `name` of a forced set, or nullptr.
+  Value* find_attr(Value& set, std::string_view name) {
+    const Attr* a = set.attrs->find(symbols.intern(name));
+    return a ? a->value : nullptr;
+  }
 
   // ---- errors ----------------------------------------------------------------
   [[noreturn]] void throw_type_error(std::string_view expected, Value& got, PosIdx pos,
