@@ -752,24 +752,6 @@ ControlFields parse_control(std::string_view text) {
   return out;
 }
 
-std::string format_metadata(const std::vector<Entry>& entries) {
-  std::string out(kMetadataHeader);
-  out.reserve(entries.size() * 96);
-  auto it = std::back_inserter(out);
-  for (const Entry& e : entries) {
-    append_field(out, e.path);
-    fmt::format_to(it, " {} {:04o} {} {} ", to_string(e.type), e.mode, e.uid, e.gid);
-    append_field(out, e.user);
-    out += ' ';
-    append_field(out, e.group);
-    fmt::format_to(it, " {} {} ", e.size, e.mtime);
-    append_field(out, e.target);
-    bool device = e.type == EntryType::char_device || e.type == EntryType::block_device;
-    if (device) fmt::format_to(it, " {} {}\n", e.dev_major, e.dev_minor);
-    else out += " - -\n";
-  }
-  return out;
-}
 
 template <class T>
 bool parse_number(std::string_view s, T& out, int base = 10) {
@@ -1004,6 +986,25 @@ Result<void> sync_directory(const std::string& dir, const std::string& deb_path)
 }
 
 }  // namespace
+
+std::string format_metadata(const std::vector<Entry>& entries) {
+  std::string out(kMetadataHeader);
+  out.reserve(entries.size() * 96);
+  auto it = std::back_inserter(out);
+  for (const Entry& e : entries) {
+    append_field(out, e.path);
+    fmt::format_to(it, " {} {:04o} {} {} ", to_string(e.type), e.mode, e.uid, e.gid);
+    append_field(out, e.user);
+    out += ' ';
+    append_field(out, e.group);
+    fmt::format_to(it, " {} {} ", e.size, e.mtime);
+    append_field(out, e.target);
+    bool device = e.type == EntryType::char_device || e.type == EntryType::block_device;
+    if (device) fmt::format_to(it, " {} {}\n", e.dev_major, e.dev_minor);
+    else out += " - -\n";
+  }
+  return out;
+}
 
 std::string_view to_string(EntryType type) {
   for (const auto& t : kTypeNames)

@@ -123,6 +123,10 @@ struct UnpackRequest {
 [[nodiscard]] std::vector<Result<UnpackInfo>> unpack_all(
     const std::vector<UnpackRequest>& requests, unsigned jobs);
 
+/// The metadata file's text for `entries` (header line included), in the
+/// given order; the caller sorts.
+std::string format_metadata(const std::vector<Entry>& entries);
+
 /// The entries recorded in `<dir>/.cairn/metadata` of an unpacked package,
 /// in file order (sorted by path).
 [[nodiscard]] Result<std::vector<Entry>> read_metadata(const std::string& dir);
