@@ -12,8 +12,7 @@
 
 #include "builder/cli/packages.hh"
 #include "builder/cli/verbs.hh"
-#include "builder/debian/fetcher.hh"
-#include "builder/debian/unpack.hh"
+#include "builder/debian/fetch_progress.hh"
 
 namespace cairn::cli {
 
@@ -41,9 +40,10 @@ int run_fetch(const FetchOptions& opts) {
   lang::EvalSettings es;
   es.allow_environment = false;
   lang::EvalState state(es);
-  std::vector<debian::StoreFetch> wanted;
-  std::vector<debian::ResolvedPackage> packages;
+  std::vector<WantedPackage> wanted;
   std::set<std::string> seen;
+  for (const std::string& h : opts.hosts)
+    if (!lock->hosts.count(h)) return report_error("host " + h + " is not in cairn.lock; run `cairn lock --host " + h + "`"), 1;
   for (const auto& [name, host] : lock->hosts) {
     if (!opts.hosts.empty() && std::find(opts.hosts.begin(), opts.hosts.end(), name) == opts.hosts.end()) continue;
     HostRequest request;
@@ -52,43 +52,16 @@ int run_fetch(const FetchOptions& opts) {
     request.components = {"main"};
     auto settings = repository_settings(state, root, request);
     if (!settings) return report_error(settings.error().message), 1;
-    for (const debian::ResolvedPackage& p : host.packages) {
-      if (!seen.insert(p.sha256).second) continue;
-      packages.push_back(p);
-      if (!store->has(p.sha256)) wanted.push_back({p.sha256, settings->mirror + "/" + p.filename, p.size});
-    }
+    for (const debian::ResolvedPackage& p : host.packages)
+      if (seen.insert(p.sha256).second) wanted.push_back({p, settings->mirror + "/" + p.filename});
   }
-  for (const std::string& h : opts.hosts)
-    if (!lock->hosts.count(h)) return report_error("host " + h + " is not in cairn.lock; run `cairn lock --host " + h + "`"), 1;
-
-  std::unique_ptr<debian::ProgressSink> progress;
-  debian::FetchOptions fo;
-  if (::isatty(2)) {
-    progress = debian::terminal_progress();
-    fo.progress = progress.get();
-  }
-  debian::Fetcher fetcher(fo);
-  if (!wanted.empty()) {
-    auto r = store->ensure_all(wanted, fetcher);
-    if (!r) return report_error(r.error().message), 1;
-    std::cerr << fmt::format("cairn: fetched {} packages ({})", r->files, debian::format_bytes(r->bytes_received))
+  auto stats = ensure_packages(*store, wanted, !opts.no_unpack);
+  if (!stats) return report_error(stats.error().message), 1;
+  if (stats->fetched)
+    std::cerr << fmt::format("cairn: fetched {} packages ({})", stats->fetched, debian::format_bytes(stats->bytes))
               << std::endl;
-  }
-  if (opts.no_unpack) return 0;
-  std::vector<debian::UnpackRequest> unpack;
-  for (const debian::ResolvedPackage& p : packages) {
-    std::string dest = store->pkg_path(p.sha256, p.name, p.version, p.architecture);
-    if (::access(dest.c_str(), F_OK) != 0) unpack.push_back({store->path_for(p.sha256), dest});
-  }
-  int status = 0;
-  auto results = debian::unpack_all(unpack, 0);
-  for (auto& r : results)
-    if (!r) {
-      report_error(r.error().message);
-      status = 1;
-    }
-  if (!unpack.empty()) std::cerr << fmt::format("cairn: unpacked {} packages", unpack.size()) << std::endl;
-  return status;
+  if (stats->unpacked) std::cerr << fmt::format("cairn: unpacked {} packages", stats->unpacked) << std::endl;
+  return 0;
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 
 #include "builder/cli/repo_config.hh"
 #include "builder/debian/apt_sources.hh"
+#include "builder/debian/fetch_progress.hh"
+#include "builder/debian/fetcher.hh"
+#include "builder/debian/unpack.hh"
 
 namespace cairn::cli {
 
@@ -123,6 +126,40 @@ std::vector<std::string> LockedUniverse::close_names(const std::string& suite, c
                                                      std::string_view name) {
   debian::Universe* u = universe(suite, arch);
   return u ? u->close_names(name, 3) : std::vector<std::string>{};
+}
+
+Result<EnsureStats> ensure_packages(const debian::Store& store, const std::vector<WantedPackage>& wanted,
+                                    bool unpack) {
+  EnsureStats stats;
+  std::vector<debian::StoreFetch> missing;
+  for (const WantedPackage& w : wanted)
+    if (!store.has(w.package.sha256)) missing.push_back({w.package.sha256, w.url, w.package.size});
+  if (!missing.empty()) {
+    std::unique_ptr<debian::ProgressSink> progress;
+    debian::FetchOptions fo;
+    if (::isatty(2)) {
+      progress = debian::terminal_progress();
+      fo.progress = progress.get();
+    }
+    debian::Fetcher fetcher(fo);
+    auto r = store.ensure_all(missing, fetcher);
+    if (!r) return std::unexpected(r.error());
+    stats.fetched = r->files;
+    stats.bytes = r->bytes_received;
+  }
+  if (!unpack) return stats;
+  std::vector<debian::UnpackRequest> requests;
+  for (const WantedPackage& w : wanted) {
+    const debian::ResolvedPackage& p = w.package;
+    std::string dest = store.pkg_path(p.sha256, p.name, p.version, p.architecture);
+    if (::access(dest.c_str(), F_OK) != 0) requests.push_back({store.path_for(p.sha256), dest});
+  }
+  std::string errors;
+  for (auto& r : debian::unpack_all(requests, 0))
+    if (!r) errors += (errors.empty() ? "" : "\n") + r.error().message;
+  if (!errors.empty()) return fail(errors);
+  stats.unpacked = requests.size();
+  return stats;
 }
 
 }  // namespace cairn::cli

@@ -33,6 +33,25 @@ HostRequest host_request(lang::EvalState& state, lang::Value& config);
 Result<debian::RepositorySettings> repository_settings(lang::EvalState& state, const std::string& repo_root,
                                                        const HostRequest& request);
 
+/// A locked package the store should hold, and where to fetch it.
+struct WantedPackage {
+  debian::ResolvedPackage package;
+  std::string url;
+};
+
+struct EnsureStats {
+  size_t fetched = 0;          ///< .debs downloaded
+  uint64_t bytes = 0;          ///< bytes received
+  size_t unpacked = 0;         ///< packages unpacked
+};
+
+/// Makes the store hold every package of `wanted`: downloads the missing
+/// .debs in parallel (checked against the locked size and sha256; a
+/// progress bar on a terminal) and, unless `unpack` is false, unpacks each
+/// missing tree once. Every failure is reported in the one error.
+[[nodiscard]] Result<EnsureStats> ensure_packages(const debian::Store& store,
+                                                  const std::vector<WantedPackage>& wanted, bool unpack = true);
+
 /// The lock file's path in a repository.
 inline std::string lock_path(const std::string& repo_root) { return repo_root + "/cairn.lock"; }
 
