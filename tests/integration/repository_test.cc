@@ -1,7 +1,9 @@
 // The whole package path over HTTP against a repository the test generates:
 // InRelease verified with gpgv, Packages fetched by the signed hash,
 // resolution with libsolv, the lock, fetching and unpacking the closure —
-// and the ways it must fail, writing nothing.
+// and the ways it must fail, writing nothing. The fixture is pipeline.hh;
+// what resolution must choose (alternatives, Provides, Multi-Arch) is in
+// resolution_test.cc.
 #include <gtest/gtest.h>
 
 // Package specs name only the fields a test cares about (designated
@@ -9,12 +11,11 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include <filesystem>
+#include <map>
+#include <random>
 
 #include "base/files.hh"
-#include "builder/debian/lock_file.hh"
-#include "builder/debian/repository.hh"
-#include "builder/debian/unpack.hh"
-#include "tests/integration/test_repository.hh"
+#include "tests/integration/pipeline.hh"
 
 namespace cairn::debian {
 namespace {
@@ -22,42 +23,16 @@ namespace {
 namespace fs = std::filesystem;
 using namespace cairn::integration;
 
-class Pipeline : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto r = TestRepository::create();
-    ASSERT_TRUE(r) << r.error().message;
-    repo_ = std::move(*r);
-    std::string tmpl = ::testing::TempDir() + "/cairn-pipeline-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    auto s = Store::open(dir_ + "/store");
-    ASSERT_TRUE(s) << s.error().message;
-    store_.emplace(std::move(*s));
-    settings_.mirror = repo_->url();
-    settings_.keyrings = {repo_->keyring_path()};
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  void add(PackageSpec spec) {
-    auto p = repo_->add_package(spec);
-    ASSERT_TRUE(p) << p.error().message;
-  }
-  size_t store_entries() {
-    size_t n = 0;
-    std::error_code ec;
-    for (auto& e : fs::recursive_directory_iterator(dir_ + "/store/indexes", ec)) n += e.is_regular_file();
-    return n;
-  }
+const std::string kCorrupt = "; the file is corrupt: delete it from the store and fetch it again";
+const std::string kRefused = "; the package is malformed or malicious and was not unpacked";
 
-  std::unique_ptr<TestRepository> repo_;
-  std::string dir_;
-  std::optional<Store> store_;
-  RepositorySettings settings_;
-  Fetcher fetcher_{FetchOptions{.max_attempts = 2, .backoff_initial = std::chrono::milliseconds(10)}};
-};
+// Incompressible bytes, so that a package is as big as its contents.
+std::string random_bytes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
 
 TEST_F(Pipeline, GoodPathFromIndexToUnpackedClosure) {
   add({.name = "libc6", .multi_arch = "same", .priority = "required"});
@@ -138,6 +113,141 @@ TEST_F(Pipeline, UnsatisfiableDependencyNamesTheChain) {
   EXPECT_NE(resolution.error().message.find("cannot install foo: depends on libbar (>= 2), but bookworm has libbar 1.9"),
             std::string::npos)
       << resolution.error().message;
+}
+
+
+// `cairn fetch` cut off in the middle of a package, then run again: the
+// second run asks only for the rest (a Range request from where the kept
+// `.part` ends), and the completed file unpacks.
+TEST_F(Pipeline, InterruptedFetchIsResumedByTheNextRun) {
+  const std::string blob = random_bytes(300000, 7);
+  add({.name = "big", .files = {DebFile{.path = "usr/share/big/blob", .contents = blob}}, .compression = "none"});
+  ASSERT_TRUE(repo_->publish());
+  auto locked = lock(host({"big"}));
+  ASSERT_TRUE(locked) << locked.error().message;
+  const ResolvedPackage& big = locked->host.packages.at(0);
+  ASSERT_GT(big.size, 200000u);
+  const std::string url = settings_.mirror + "/" + big.filename;
+  repo_->set_fault({.kind = Fault::Kind::cut, .path = big.filename, .count = 1, .after = 100000});
+
+  Fetcher once(FetchOptions{.max_attempts = 1});
+  auto first = fetch(locked->host, once);
+  ASSERT_FALSE(first);
+  const std::string& msg = first.error().message;
+  EXPECT_TRUE(msg.starts_with("1 of 1 downloads failed:\n  " + url + ": Transferred a partial file")) << msg;
+  EXPECT_TRUE(msg.ends_with("; the connection kept breaking — run again to resume (partial files are kept)")) << msg;
+  EXPECT_FALSE(store_->has(big.sha256));
+  std::error_code ec;
+  EXPECT_EQ(fs::file_size(store_->tmp_dir() + "/" + big.sha256 + ".deb.part", ec), 100000u) << ec.message();
+
+  auto second = fetch(locked->host, once);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->files, 1u);
+  EXPECT_EQ(second->resumed, 1u);
+  EXPECT_EQ(second->bytes_resumed, 100000u);
+  EXPECT_EQ(second->bytes_received, big.size - 100000);
+  auto seen = repo_->requests();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().path, big.filename);
+  EXPECT_EQ(seen.back().range, "bytes=100000-");
+  EXPECT_EQ(repo_->request_count(big.filename), 2);
+
+  auto unpacked = unpack(locked->host);
+  ASSERT_EQ(unpacked.size(), 1u);
+  ASSERT_TRUE(unpacked[0]) << unpacked[0].error().message;
+  EXPECT_EQ(unpacked[0]->package, "big");
+  EXPECT_EQ(*read_file(pkg_dir(big) + "/root/usr/share/big/blob"), blob);
+}
+
+// The archive itself serves a broken .deb, listed with the broken file's
+// hash: the index, the lock and the fetch all check out, and only unpacking
+// can tell. The error names the store file, says what to do, and the
+// package's half-written tree is gone; the rest of the closure unpacks.
+TEST_F(Pipeline, CorruptDebIsCaughtByUnpackingAndLeavesNoTree) {
+  add({.name = "app", .depends = "hello"});
+  auto hello = repo_->add_package({.name = "hello",
+                                   .files = {DebFile{.path = "usr/share/hello/blob", .contents = random_bytes(60000, 3)}},
+                                   .compression = "xz"});
+  ASSERT_TRUE(hello) << hello.error().message;
+  auto broken = repo_->corrupt_package(hello->filename);
+  ASSERT_TRUE(broken) << broken.error().message;
+  ASSERT_NE(broken->sha256, hello->sha256);
+  ASSERT_TRUE(repo_->publish());
+
+  auto locked = lock(host({"app"}));
+  ASSERT_TRUE(locked) << locked.error().message;
+  ASSERT_EQ(listing(locked->host), (std::vector<std::string>{"app 1.0 amd64", "hello 1.0 amd64"}));
+  const ResolvedPackage& app = locked->host.packages[0];
+  const ResolvedPackage& bad = locked->host.packages[1];
+  EXPECT_EQ(bad.sha256, broken->sha256);
+  auto fetched = fetch(locked->host);
+  ASSERT_TRUE(fetched) << fetched.error().message;
+  EXPECT_EQ(fetched->files, 2u);
+
+  auto unpacked = unpack(locked->host);
+  ASSERT_EQ(unpacked.size(), 2u);
+  ASSERT_TRUE(unpacked[0]) << unpacked[0].error().message;
+  ASSERT_FALSE(unpacked[1]);
+  EXPECT_EQ(unpacked[1].error().message,
+            "unpacking " + store_->path_for(bad.sha256) + ": data.tar.xz: corrupt xz data" + kCorrupt);
+  // Only app's tree: no hello, and no staging directory of it.
+  EXPECT_EQ(entries(store_->root() + "/pkgs"), std::vector<std::string>{fs::path(pkg_dir(app)).filename()});
+  EXPECT_FALSE(fs::exists(pkg_dir(bad)));
+}
+
+// Packages that try to write outside their tree. Each is in the index, the
+// lock and the store like any other; unpacking refuses it with an error
+// naming the entry, writes nothing outside, and leaves nothing in pkgs/
+// although each had already written a harmless file before the bad entry.
+TEST_F(Pipeline, PathTraversalIsRefusedAndNothingEscapes) {
+  // Where an escape would land: the staging root is
+  // <dir>/store/pkgs/<entry>.tmp-XXXXXX/root, four levels below <dir>.
+  const std::string outside = dir_ + "/outside";
+  ASSERT_TRUE(fs::create_directory(outside));
+  const DebFile readme{.path = "usr/share/doc/README", .contents = "harmless\n"};
+  struct Case {
+    std::string name;
+    std::vector<DebFile> files;
+    std::string error;  // after "data.tar.gz entry "
+  };
+  const std::vector<Case> cases = {
+      {"evil-dotdot", {readme, {.path = "../x", .contents = "x"}}, "'../x' leaves the package ('..' component)"},
+      {"evil-dotdot-deep",
+       {readme, {.path = "../../../../outside/dotdot", .contents = "x"}},
+       "'../../../../outside/dotdot' leaves the package ('..' component)"},
+      {"evil-absolute",
+       {readme, {.path = outside + "/absolute", .contents = "x"}},
+       "'" + outside + "/absolute' is an absolute path"},
+      {"evil-symlink",
+       {readme, {.path = "a", .symlink = outside}, {.path = "a/through-symlink", .contents = "x"}},
+       "'a/through-symlink' would be written through the symlink 'a'"},
+  };
+  std::vector<std::string> names;
+  for (const Case& c : cases) {
+    auto p = repo_->add_raw_package({.name = c.name, .files = c.files});
+    ASSERT_TRUE(p) << p.error().message;
+    names.push_back(c.name);
+  }
+  ASSERT_TRUE(repo_->publish());
+  auto locked = lock(host(names));
+  ASSERT_TRUE(locked) << locked.error().message;
+  ASSERT_EQ(locked->host.packages.size(), cases.size());
+  auto fetched = fetch(locked->host);
+  ASSERT_TRUE(fetched) << fetched.error().message;
+
+  auto unpacked = unpack(locked->host);
+  ASSERT_EQ(unpacked.size(), cases.size());
+  std::map<std::string, std::string> errors;  // by package name
+  for (size_t i = 0; i < unpacked.size(); ++i)
+    errors[locked->host.packages[i].name] = unpacked[i] ? "(unpacked)" : unpacked[i].error().message;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const ResolvedPackage* p = locked->resolution.find(c.name);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(errors[c.name], "unpacking " + store_->path_for(p->sha256) + ": data.tar.gz entry " + c.error + kRefused);
+  }
+  EXPECT_EQ(entries(outside), std::vector<std::string>{});
+  EXPECT_EQ(entries(store_->root() + "/pkgs"), std::vector<std::string>{});
 }
 
 }  // namespace

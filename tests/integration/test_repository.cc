@@ -445,6 +445,17 @@ Result<void> TestRepository::corrupt(const std::string& rel_path) {
   return write_file_atomic(path, *data);
 }
 
+Result<PublishedPackage> TestRepository::corrupt_package(const std::string& filename) {
+  auto it = std::find_if(packages_.begin(), packages_.end(), [&](auto& p) { return p.filename == filename; });
+  if (it == packages_.end()) return fail(filename + " is not a package of this repository");
+  if (auto r = corrupt(filename); !r) return std::unexpected(r.error());
+  auto sha = sha256_file(it->path);
+  if (!sha) return std::unexpected(sha.error());
+  it->sha256 = *sha;
+  it->size = fs::file_size(it->path);
+  return *it;
+}
+
 // ---- indexes --------------------------------------------------------------
 
 Result<void> TestRepository::publish(const PublishOptions& opts) {

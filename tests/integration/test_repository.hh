@@ -163,6 +163,13 @@ class TestRepository {
   /// its size, so that its hash no longer matches the indexes.
   [[nodiscard]] Result<void> corrupt(const std::string& rel_path);
 
+  /// Like corrupt() for the .deb of a package added earlier (`filename` as
+  /// in PublishedPackage), and then takes the damaged file's size and
+  /// sha256 into its index entry: after the next publish() the archive
+  /// lists the broken file as it is, every hash check passes, and only
+  /// unpacking can tell. Returns the package as it is now listed.
+  [[nodiscard]] Result<PublishedPackage> corrupt_package(const std::string& filename);
+
   /// Adds a fault; faults apply in the order they were added.
   void set_fault(const Fault& fault);
   void clear_faults();
