@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
   cairn::cli::register_options(app, job.run);
   cairn::cli::register_lock(app, job.run);
   cairn::cli::register_fetch(app, job.run);
+  cairn::cli::register_build(app, job.run);
+  cairn::cli::register_generations(app, job.run);
+  cairn::cli::register_diff(app, job.run);
+  cairn::cli::register_gc(app, job.run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -33,8 +33,10 @@ std::vector<std::string> strings(EvalState& state, Value& list) {
 
 }  // namespace
 
+Value& closure_value(EvalState& state, Value& config) { return attr(state, attr(state, config, "system"), "closure"); }
+
 HostRequest host_request(EvalState& state, Value& config) {
-  Value& closure = attr(state, attr(state, config, "system"), "closure");
+  Value& closure = closure_value(state, config);
   Value& packages = attr(state, closure, "packages");
   HostRequest r;
   r.config.suite = std::string(state.force_string(attr(state, packages, "suite"), {}));
@@ -149,14 +151,23 @@ Result<EnsureStats> ensure_packages(const debian::Store& store, const std::vecto
   }
   if (!unpack) return stats;
   std::vector<debian::UnpackRequest> requests;
+  std::vector<const debian::ResolvedPackage*> of_request;
   for (const WantedPackage& w : wanted) {
     const debian::ResolvedPackage& p = w.package;
     std::string dest = store.pkg_path(p.sha256, p.name, p.version, p.architecture);
-    if (::access(dest.c_str(), F_OK) != 0) requests.push_back({store.path_for(p.sha256), dest});
+    if (::access(dest.c_str(), F_OK) != 0) {
+      requests.push_back({store.path_for(p.sha256), dest});
+      of_request.push_back(&p);
+    }
   }
   std::string errors;
-  for (auto& r : debian::unpack_all(requests, 0))
-    if (!r) errors += (errors.empty() ? "" : "\n") + r.error().message;
+  auto results = debian::unpack_all(requests, 0);
+  for (size_t i = 0; i < results.size(); ++i)
+    if (!results[i]) {
+      const debian::ResolvedPackage& p = *of_request[i];
+      errors += fmt::format("{}{} {} ({}): {}", errors.empty() ? "" : "\n", p.name, p.version, p.architecture,
+                            results[i].error().message);
+    }
   if (!errors.empty()) return fail(errors);
   stats.unpacked = requests.size();
   return stats;

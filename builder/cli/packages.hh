@@ -24,6 +24,10 @@ struct HostRequest {
   std::vector<std::string> components;
 };
 
+/// config.system.closure, forced to its outermost constructor. Throws
+/// lang::EvalError.
+lang::Value& closure_value(lang::EvalState& state, lang::Value& config);
+
 /// Reads config.system.closure.packages (and the architecture). Throws
 /// lang::EvalError.
 HostRequest host_request(lang::EvalState& state, lang::Value& config);

@@ -27,6 +27,14 @@ void register_lock(CLI::App& app, VerbResult& run);
 /// Registers `cairn fetch`.
 void register_fetch(CLI::App& app, VerbResult& run);
 
+/// Registers `cairn build`.
+void register_build(CLI::App& app, VerbResult& run);
+
+/// Registers `cairn generations`, `cairn diff` and `cairn gc`.
+void register_generations(CLI::App& app, VerbResult& run);
+void register_diff(CLI::App& app, VerbResult& run);
+void register_gc(CLI::App& app, VerbResult& run);
+
 /// Registers `cairn options`.
 void register_options(CLI::App& app, VerbResult& run);
 

@@ -1,1 +1,238 @@
-// placeholder: being written
+// Tests of the units pass (units.hh) and the unit-file reader (unit_file.hh).
+#include "builder/compose/units.hh"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "builder/compose/test_packages.hh"
+#include "builder/compose/unit_file.hh"
+
+namespace cairn::compose {
+namespace {
+
+using testing::FakeEntry;
+using testing::make_package_dir;
+
+TEST(UnitFileTest, ReadsSectionsContinuationsCommentsAndRepeatedKeys) {
+  auto f = UnitFile::parse(
+      "# comment\n"
+      "[Unit]\n"
+      "Description=Discard unused blocks\n"
+      "\n"
+      "[Install]\n"
+      "WantedBy = multi-user.target \\\n"
+      "# a comment inside the continuation\n"
+      "    graphical.target\n"
+      "; another comment\n"
+      "WantedBy=timers.target\n"
+      "Alias=a.service\n"
+      "Alias=\n"
+      "Alias=b.service c.service\n"
+      "DefaultInstance=tty1\n",
+      "fstrim.timer");
+  ASSERT_TRUE(f.has_value()) << f.error().message;
+  EXPECT_EQ(f->words("Install", "WantedBy"),
+            (std::vector<std::string>{"multi-user.target", "graphical.target", "timers.target"}));
+  EXPECT_EQ(f->words("Install", "Alias"), (std::vector<std::string>{"b.service", "c.service"}));
+  EXPECT_EQ(f->value("Install", "DefaultInstance"), "tty1");
+  EXPECT_EQ(f->value("Unit", "Description"), "Discard unused blocks");
+  EXPECT_EQ(f->value("Install", "RequiredBy"), "");
+  EXPECT_EQ(f->entries()[1].line, 6u);
+}
+
+TEST(UnitFileTest, ErrorsNameTheFileAndLine) {
+  struct Case {
+    std::string text, error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"WantedBy=x\n", "u.service: line 1: `WantedBy=x` comes before the first [Section]"},
+           {"[Install\n", "u.service: line 1: the section header `[Install` has no closing `]`"},
+           {"[Install]\nWantedBy\n", "u.service: line 2: `WantedBy` is not a `Key=Value` line"},
+       }) {
+    auto f = UnitFile::parse(c.text, "u.service");
+    ASSERT_FALSE(f.has_value()) << c.text;
+    EXPECT_EQ(f.error().message, c.error);
+  }
+}
+
+TEST(UnitFileTest, ExpandsTheUnitNameSpecifiers) {
+  EXPECT_EQ(expand_unit_specifiers("%p-%i.socket %n %N %j 100%%", "serial-getty@ttyS0.service"),
+            "serial-getty-ttyS0.socket serial-getty@ttyS0.service serial-getty@ttyS0 getty 100%");
+  EXPECT_EQ(expand_unit_specifiers("%H stays", "a.service"), "%H stays");
+}
+
+class UnitsTest : public ::testing::Test {
+ protected:
+  std::string root_ = ::testing::TempDir() + "units-test";
+  RootTree tree_;
+
+  void SetUp() override { std::filesystem::remove_all(root_); }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  void add(const std::string& name, std::vector<FakeEntry> entries) {
+    PackageDir pkg = make_package_dir(root_ + "/" + name, name, std::move(entries));
+    auto r = tree_.add_package(pkg);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+  }
+
+  std::string link_of(std::string_view path) {
+    const Node* n = tree_.find(path);
+    if (!n) return "(absent)";
+    if (n->type != EntryType::symlink) return "(not a link)";
+    return n->target;
+  }
+
+  UnitsResult enable(const std::map<std::string, UnitConfig>& config, const std::vector<UnitRequest>& requested) {
+    auto r = enable_units(tree_, config, requested);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r ? std::move(*r) : UnitsResult{};
+  }
+};
+
+constexpr const char* kFstrimTimer =
+    "[Unit]\nDescription=Discard unused blocks once a week\n\n[Timer]\nOnCalendar=weekly\n\n"
+    "[Install]\nWantedBy=timers.target\n";
+constexpr const char* kGetty =
+    "[Unit]\nDescription=Getty on %I\n\n[Service]\nExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM\n\n"
+    "[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n";
+constexpr const char* kNetworkd =
+    "[Unit]\nDescription=Network Configuration\n\n[Install]\nWantedBy=multi-user.target\n"
+    "Also=systemd-networkd.socket\nAlias=dbus-org.freedesktop.network1.service\n";
+
+TEST_F(UnitsTest, APackageUnitFollowsItsInstallSectionWithSystemctlsLinkText) {
+  add("util-linux", {{.path = "/lib/systemd/system/fstrim.timer", .content = kFstrimTimer}});
+  auto r = enable({}, {{"fstrim.timer", false, "util-linux"}});
+  EXPECT_EQ(link_of("etc/systemd/system/timers.target.wants/fstrim.timer"), "/usr/lib/systemd/system/fstrim.timer");
+  ASSERT_EQ(r.units.size(), 1u);
+  EXPECT_EQ(r.units[0], (EnabledUnit{"fstrim.timer", false, false, "package util-linux",
+                                     "usr/lib/systemd/system/fstrim.timer",
+                                     {"etc/systemd/system/timers.target.wants/fstrim.timer"}}));
+}
+
+TEST_F(UnitsTest, AnInstanceLinksToItsTemplate) {
+  add("systemd", {{.path = "/lib/systemd/system/getty@.service", .content = kGetty}});
+  auto r = enable({{"getty@tty2.service", UnitConfig{true, {"getty.target"}}}}, {});
+  EXPECT_EQ(link_of("etc/systemd/system/getty.target.wants/getty@tty2.service"),
+            "/usr/lib/systemd/system/getty@.service");
+  ASSERT_EQ(r.units.size(), 1u);
+  EXPECT_EQ(r.units[0].file, "usr/lib/systemd/system/getty@.service");
+}
+
+TEST_F(UnitsTest, ATemplateWithoutInstanceIsEnabledAsItsDefaultInstance) {
+  add("systemd", {{.path = "/lib/systemd/system/getty@.service", .content = kGetty},
+                  {.path = "/lib/systemd/system/serial-getty@.service",
+                   .content = "[Install]\nWantedBy=getty.target\n"}});
+  auto r = enable({{"getty@.service", UnitConfig{}}, {"serial-getty@.service", UnitConfig{}}}, {});
+  EXPECT_EQ(link_of("etc/systemd/system/getty.target.wants/getty@tty1.service"),
+            "/usr/lib/systemd/system/getty@.service");
+  ASSERT_EQ(r.units.size(), 2u);
+  EXPECT_TRUE(r.units[1].links.empty()) << "serial-getty@.service has no DefaultInstance";
+}
+
+TEST_F(UnitsTest, ConfigurationAddsToInstallAndAlsoUnitsAreEnabledToo) {
+  add("systemd", {{.path = "/lib/systemd/system/systemd-networkd.service", .content = kNetworkd},
+                  {.path = "/lib/systemd/system/systemd-networkd.socket",
+                   .content = "[Install]\nWantedBy=sockets.target\n"}});
+  auto r = enable({{"systemd-networkd.service",
+                    UnitConfig{true, {"multi-user.target", "network-online.target"}, {"x.target"},
+                               {"dbus-org.freedesktop.network1.service"}}}},
+                  {});
+  const std::string target = "/usr/lib/systemd/system/systemd-networkd.service";
+  EXPECT_EQ(link_of("etc/systemd/system/multi-user.target.wants/systemd-networkd.service"), target);
+  EXPECT_EQ(link_of("etc/systemd/system/network-online.target.wants/systemd-networkd.service"), target);
+  EXPECT_EQ(link_of("etc/systemd/system/x.target.requires/systemd-networkd.service"), target);
+  EXPECT_EQ(link_of("etc/systemd/system/dbus-org.freedesktop.network1.service"), target);
+  EXPECT_EQ(link_of("etc/systemd/system/sockets.target.wants/systemd-networkd.socket"),
+            "/usr/lib/systemd/system/systemd-networkd.socket");
+  ASSERT_EQ(r.units.size(), 2u);
+  EXPECT_EQ(r.units[1].unit, "systemd-networkd.socket");
+  EXPECT_EQ(r.units[1].reason, "Also= of systemd-networkd.service");
+}
+
+TEST_F(UnitsTest, AUnitFileInEtcWinsAndLinksPointThere) {
+  add("nftables", {{.path = "/lib/systemd/system/nftables.service", .content = "[Install]\nWantedBy=sysinit.target\n"}});
+  tree_.set_file("etc/systemd/system/nftables.service", "[Install]\nWantedBy=multi-user.target\n");
+  auto r = enable({{"nftables.service", UnitConfig{}}}, {});
+  EXPECT_EQ(link_of("etc/systemd/system/multi-user.target.wants/nftables.service"),
+            "/etc/systemd/system/nftables.service");
+  EXPECT_EQ(link_of("etc/systemd/system/sysinit.target.wants/nftables.service"), "(absent)");
+}
+
+TEST_F(UnitsTest, ADisabledUnitIsMaskedEvenWhenAPackageEnablesIt) {
+  add("util-linux", {{.path = "/lib/systemd/system/fstrim.timer", .content = kFstrimTimer}});
+  auto r = enable({{"fstrim.timer", UnitConfig{false}}}, {{"fstrim.timer", false, "util-linux"}});
+  EXPECT_EQ(link_of("etc/systemd/system/fstrim.timer"), "/dev/null");
+  EXPECT_EQ(link_of("etc/systemd/system/timers.target.wants/fstrim.timer"), "(absent)");
+  ASSERT_EQ(r.units.size(), 1u);
+  EXPECT_EQ(r.units[0], (EnabledUnit{"fstrim.timer", false, true, "configuration"}));
+}
+
+TEST_F(UnitsTest, AConfiguredUnitWithoutAFileIsAnErrorSayingWhatToDo) {
+  auto r = enable_units(tree_, {{"getty@tty1.service", UnitConfig{true, {"getty.target"}}}}, {});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message,
+            "units: getty@tty1.service is enabled in the configuration (systemd.units.\"getty@tty1.service\"), but "
+            "no installed package ships usr/lib/systemd/system/getty@tty1.service (or the template getty@.service) "
+            "and the configuration gives it no text; add the package that ships it to environment.systemPackages, "
+            "give it a text, or set systemd.units.\"getty@tty1.service\".enable = false");
+  EXPECT_EQ(tree_.find("etc/systemd/system"), nullptr) << "nothing is written on error";
+}
+
+TEST_F(UnitsTest, APackageUnitWithoutAFileIsSkippedWithAWarning) {
+  auto r = enable({}, {{"dpkg-db-backup.timer", false, "dpkg"}});
+  EXPECT_TRUE(r.units.empty());
+  EXPECT_EQ(r.warnings, (std::vector<std::string>{
+                            "units: dpkg-db-backup.timer (package dpkg) is not installed: no "
+                            "usr/lib/systemd/system/dpkg-db-backup.timer, ignoring"}));
+}
+
+TEST_F(UnitsTest, TwoUnitsClaimingOneAliasIsAnErrorNamingBoth) {
+  add("a", {{.path = "/lib/systemd/system/a.service", .content = "[Install]\nAlias=display-manager.service\n"},
+            {.path = "/lib/systemd/system/b.service", .content = "[Install]\nAlias=display-manager.service\n"}});
+  auto r = enable_units(tree_, {{"a.service", UnitConfig{}}, {"b.service", UnitConfig{}}}, {});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message,
+            "units: etc/systemd/system/display-manager.service would link to /usr/lib/systemd/system/a.service for "
+            "a.service and to /usr/lib/systemd/system/b.service for b.service; give the two units different names "
+            "(Alias=, systemd.units.<name>.aliases)");
+}
+
+TEST_F(UnitsTest, UserUnitsAPackageEnablesAreLinkedUnderEtcSystemdUser) {
+  add("pipewire", {{.path = "/usr/lib/systemd/user/pipewire.socket", .content = "[Install]\nWantedBy=sockets.target\n"}});
+  auto r = enable({}, {{"pipewire.socket", true, "pipewire"}});
+  EXPECT_EQ(link_of("etc/systemd/user/sockets.target.wants/pipewire.socket"),
+            "/usr/lib/systemd/user/pipewire.socket");
+  ASSERT_EQ(r.units.size(), 1u);
+  EXPECT_TRUE(r.units[0].user);
+}
+
+TEST(UnitsConfigTest, ReadsTheClosuresUnits) {
+  auto closure = nlohmann::json::parse(R"({"units": {
+    "getty@tty1.service": {"aliases": [], "enable": true, "reloadIfChanged": false, "reloadTriggers": [],
+                           "requiredBy": [], "restartIfChanged": true, "stopIfChanged": true,
+                           "wantedBy": ["getty.target"]},
+    "fstrim.timer": {"enable": false, "wantedBy": [], "requiredBy": [], "aliases": []}}})");
+  auto r = read_unit_config(closure);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(*r, (std::map<std::string, UnitConfig>{{"fstrim.timer", UnitConfig{false}},
+                                                   {"getty@tty1.service", UnitConfig{true, {"getty.target"}}}}));
+  auto bad = read_unit_config(nlohmann::json::parse(R"({"units": {"x.service": {"wantedBy": "multi-user.target"}}})"));
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "closure: units.\"x.service\".wantedBy is not a list of strings");
+}
+
+TEST(UnitsConfigTest, ReadsTheVmHostsClosureWhenPresent) {
+  std::ifstream in("/tmp/vm.closure.json");
+  if (!in) GTEST_SKIP() << "/tmp/vm.closure.json is absent (make it with `cairn eval --host vm --closure`)";
+  auto r = read_unit_config(nlohmann::json::parse(in));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(r->count("systemd-networkd.service"));
+  EXPECT_EQ(r->at("systemd-networkd.service").aliases,
+            (std::vector<std::string>{"dbus-org.freedesktop.network1.service"}));
+}
+
+}  // namespace
+}  // namespace cairn::compose

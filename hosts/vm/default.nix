@@ -22,4 +22,12 @@
   environment.defaultPackages = [ ];
   i18n.defaultLocale = "C.UTF-8";
   services.timesyncd.enable = false;
+
+  # One ordinary user, so tests can check the generated passwd and a home
+  # on the state partition. Password "cairn" (openssl passwd -6).
+  users.users.tester = {
+    isNormalUser = true;
+    description = "cairn test user";
+    hashedPassword = "$6$cairn$IA9N2hb.hk20ot1lpc.BIkhUZJSsDvfL5LV2qmyTe.dD7OAZFw/SOYy3z.I9mThHIRoV9Y8EgR0hHvpNBl5Oq.";
+  };
 }

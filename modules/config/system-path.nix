@@ -34,7 +34,10 @@ in
 
   config.environment.systemPackages =
     # The core: the init system, device manager, message bus and login
-    # sessions every cairn system boots with.
-    (with pkgs; [ dbus kmod libpam-systemd systemd systemd-sysv udev ])
+    # sessions every cairn system boots with. usr-is-merged states what
+    # every cairn image is by construction (merged /usr), so that
+    # init-system-helpers' `usrmerge | usr-is-merged` does not pull in the
+    # usrmerge converter and perl.
+    (with pkgs; [ dbus kmod libpam-systemd systemd systemd-sysv udev usr-is-merged ])
     ++ config.environment.defaultPackages;
 }
