@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <charconv>
 #include <optional>
-#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -21,7 +20,6 @@ namespace cairn::compose {
 namespace {
 
 using json = nlohmann::json;
-
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -268,16 +266,16 @@ void add_members(AccountTable& b, const std::vector<Membership>& members) {
   }
 }
 
-
 // The characters a field of the colon-separated files cannot hold.
 Result<void> check_field(std::string_view kind, const std::string& name, const std::string& origin,
                          std::string_view field, const std::string& value) {
   size_t bad = value.find_first_of(":\n");
   if (bad == std::string::npos) return {};
-  return fail(fmt::format("{} {} ({}): its {} \"{}\" contains {}, which /etc/{} cannot hold; "
-                          "remove it", kind, name, origin, field, value,
-                          value[bad] == ':' ? "':'" : "a newline",
-                          kind == "user" ? "passwd" : "group"));
+  // A password hash is not repeated into logs.
+  std::string shown = field == "password" ? "" : fmt::format(" \"{}\"", value);
+  return fail(fmt::format("{} {} ({}): its {}{} contains {}, which /etc/{} cannot hold; remove it",
+                          kind, name, origin, field, shown, value[bad] == ':' ? "':'" : "a newline",
+                          kind == "user" ? (field == "password" ? "shadow" : "passwd") : "group"));
 }
 
 Result<void> check_fields(const AccountTable& b) {

@@ -292,6 +292,11 @@ TEST(UsersTest, ColonInAConfiguredFieldIsAnError) {
   EXPECT_EQ(build_error(debian_sources(), c),
             "user root (users.users.root): its description \"root: the admin\" contains ':', which "
             "/etc/passwd cannot hold; remove it");
+  c = closure_root();
+  c["users"]["root"]["hashedPassword"] = "$6$a:b";
+  EXPECT_EQ(build_error(debian_sources(), c),
+            "user root (users.users.root): its password contains ':', which /etc/shadow cannot "
+            "hold; remove it");
 }
 
 TEST(UsersTest, MalformedClosureAndMasterAreErrors) {
