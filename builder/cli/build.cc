@@ -259,6 +259,7 @@ int Builder::run() {
     input.closure = &ev->closure;
     input.generation = m.generation;
     input.staging = staging;
+    input.cache_dir = *store_root + "/derived";
     for (const debian::ResolvedPackage& p : host.packages)
       input.packages.push_back({p.name, store->pkg_path(p.sha256, p.name, p.version, p.architecture)});
     if (*current && !(*current)->system_dir.empty())
@@ -283,7 +284,7 @@ int Builder::run() {
       const compose::Node* k = sys->tree.find(sys->kernel_path);
       if (!k || k->source.empty()) return error("the kernel image " + sys->kernel_path + " is not a packaged file");
       std::error_code ec;
-      fs::copy_file(k->source, out + "/kernel", ec);
+      if (::link(k->source.c_str(), (out + "/kernel").c_str()) != 0) fs::copy_file(k->source, out + "/kernel", ec);
       if (ec) return error(fmt::format("copying the kernel {}: {}", k->source, ec.message()));
       std::string modules;
       for (const std::string& mod : sys->initrd_modules) modules += mod + "\n";

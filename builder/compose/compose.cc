@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <set>
+#include <sys/stat.h>
+
+#include "base/subprocess.hh"
 
 #include <fmt/format.h>
 
 #include "base/hash.hh"
 #include "builder/compose/alternatives.hh"
 #include "builder/compose/ca_bundle.hh"
+#include "builder/compose/derived_cache.hh"
 #include "builder/compose/caches.hh"
 #include "builder/compose/etc_files.hh"
 #include "builder/compose/kernel_modules.hh"
@@ -101,6 +105,27 @@ Result<void> adopt_written(RootTree& tree, const std::string& staging, const std
   return {};
 }
 
+// What a tool reads from the tree, as one digest: every entry under the
+// prefixes by path, type, mode and where its bytes come from (a store path
+// names its .deb's hash; generated text by its own hash), plus the tool's
+// own identity on the build machine.
+std::string inputs_key(const RootTree& tree, std::string_view tool, std::initializer_list<std::string_view> prefixes) {
+  std::string all(tool);
+  if (auto path = find_program(tool)) {
+    struct stat st{};
+    if (::stat(path->c_str(), &st) == 0)
+      all += fmt::format(" {} {} {}\n", *path, st.st_size, st.st_mtim.tv_sec);
+  }
+  for (std::string_view prefix : prefixes)
+    for (auto it = tree.nodes().lower_bound(prefix); it != tree.nodes().end() && it->first.starts_with(prefix);
+         ++it) {
+      const Node& n = it->second;
+      all += fmt::format("{} {} {:o} {} {}\n", it->first, static_cast<int>(n.type), n.mode,
+                         n.source.empty() ? sha256_hex(n.text) : n.source, n.target);
+    }
+  return sha256_hex(all);
+}
+
 }  // namespace
 
 Result<ComposedSystem> compose_system(const ComposeInput& input, Passes& passes) {
@@ -166,8 +191,14 @@ Result<ComposedSystem> compose_system(const ComposeInput& input, Passes& passes)
   if (!kernels->empty()) {
     // The newest, if a host ships several.
     const Kernel& k = kernels->back();
-    auto written = run_depmod(input.staging, k.version);
-    if (!written) return std::unexpected(written.error());
+    DerivedCache cache(input.cache_dir);
+    std::string key = inputs_key(sys.tree, "depmod",
+                                 {k.modules_dir + "/", "etc/depmod.d/", "usr/lib/depmod.d/", "usr/local/lib/depmod.d/"});
+    if (!cache.restore("depmod", key, input.staging)) {
+      auto written = run_depmod(input.staging, k.version);
+      if (!written) return std::unexpected(written.error());
+      cache.save("depmod", key, input.staging, *written);
+    }
     if (auto r = sys.tree.adopt(input.staging, k.modules_dir); !r) return std::unexpected(r.error());
     std::vector<std::string> names;
     if (closure.contains("kernel")) names = closure["kernel"].value("initrdModules", std::vector<std::string>{});
@@ -184,9 +215,18 @@ Result<ComposedSystem> compose_system(const ComposeInput& input, Passes& passes)
   if (!ld) return std::unexpected(ld.error());
   if (!ld->skipped.empty()) sys.warnings.push_back("ld.so.cache not built: " + ld->skipped);
   if (auto r = adopt_written(sys.tree, input.staging, ld->written); !r) return std::unexpected(r.error());
-  auto hwdb = build_hwdb(input.staging);
-  if (!hwdb) return std::unexpected(hwdb.error());
-  if (auto r = adopt_written(sys.tree, input.staging, hwdb->written); !r) return std::unexpected(r.error());
+  DerivedCache cache(input.cache_dir);
+  std::string key = inputs_key(sys.tree, "systemd-hwdb", {"usr/lib/udev/hwdb.d/", "etc/udev/hwdb.d/"});
+  std::vector<std::string> hwdb_files;
+  if (auto restored = cache.restore("hwdb", key, input.staging)) {
+    hwdb_files = std::move(*restored);
+  } else {
+    auto hwdb = build_hwdb(input.staging);
+    if (!hwdb) return std::unexpected(hwdb.error());
+    cache.save("hwdb", key, input.staging, hwdb->written);
+    hwdb_files = hwdb->written;
+  }
+  if (auto r = adopt_written(sys.tree, input.staging, hwdb_files); !r) return std::unexpected(r.error());
   return sys;
 }
 

@@ -41,6 +41,9 @@ struct ComposeInput {
   PreviousIds previous;                     ///< ids the previous generation allocated
   /// An empty directory: the root is staged here for the tools and the image.
   std::string staging;
+  /// Where depmod's and systemd-hwdb's outputs are kept for the next build
+  /// (derived_cache.hh); "" = run them every time.
+  std::string cache_dir;
 };
 
 struct ComposedSystem {

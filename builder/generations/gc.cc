@@ -193,7 +193,15 @@ Result<GcResult> collect_garbage(const std::string& store_root, const GcOptions&
         if (auto r = remove_tree(e.path()); !r) return std::unexpected(r.error());
     }
 
-  // 5. Leftovers of interrupted builds (no build runs: we hold the lock).
+  // 5. The derived cache (depmod, hwdb outputs): a rebuild remakes it.
+  std::string derived_dir = store_root + "/derived";
+  if (fs::exists(derived_dir)) {
+    result.bytes += disk_usage(derived_dir, seen);
+    if (!opts.dry_run)
+      if (auto r = remove_tree(derived_dir); !r) return std::unexpected(r.error());
+  }
+
+  // 6. Leftovers of interrupted builds (no build runs: we hold the lock).
   std::string tmp_dir = store_root + "/tmp";
   if (fs::exists(tmp_dir))
     for (const fs::directory_entry& e : fs::directory_iterator(tmp_dir, ec)) {
