@@ -13,6 +13,7 @@
 #include <map>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "base/hash.hh"
@@ -119,6 +120,29 @@ TEST_F(BuildVm, SetuidBinariesKeepTheirBits) {
   ASSERT_NE(chage, nullptr);
   EXPECT_EQ(chage->mode, 02755u);
   EXPECT_EQ(chage->gid, 42u);
+}
+
+TEST_F(BuildVm, StatOverrideOfDbusHelperIsApplied) {
+  // dbus' postinst: dpkg-statoverride --add root messagebus 4754 …
+  const images::ListedEntry* e = entry("usr/lib/dbus-1.0/dbus-daemon-launch-helper");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->mode, 04754u);
+  EXPECT_EQ(e->uid, 0u);
+  std::string group = image_file("etc/group");
+  std::string line = fmt::format("messagebus:x:{}:", e->gid);
+  EXPECT_NE(group.find("\n" + line), std::string::npos) << group;
+}
+
+TEST_F(BuildVm, AlternativesAndCachesAreInTheImage) {
+  const images::ListedEntry* awk = entry("usr/bin/awk");
+  ASSERT_NE(awk, nullptr);
+  EXPECT_EQ(awk->target, "/etc/alternatives/awk");
+  ASSERT_NE(entry("etc/alternatives/awk"), nullptr);
+  EXPECT_EQ(entry("etc/alternatives/awk")->target, "/usr/bin/mawk");
+  EXPECT_NE(entry("etc/ld.so.cache"), nullptr);
+  EXPECT_EQ(entry("var/cache/ldconfig/aux-cache"), nullptr);
+  EXPECT_NE(entry("usr/lib/udev/hwdb.bin"), nullptr);
+  EXPECT_EQ(entry("var/run")->target, "/run");
 }
 
 TEST_F(BuildVm, PasswdHoldsRootAndTheDeclaredUser) {
