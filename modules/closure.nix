@@ -102,6 +102,7 @@
 #   locales   [string]                        sorted "name/charset" entries to compile
 #                                             (/etc/locale.gen; empty: only glibc's own C.UTF-8)
 #   keyMap    string
+#   alternatives = { <name> = string; }       configured choices: the path /etc/alternatives/<name> names
 #   warnings  [string]                        in order
 { config, lib, host, ... }:
 
@@ -238,6 +239,7 @@ let
     locale = config.i18n.defaultLocale;
     locales = sortedUnique config.i18n.generatedLocales;
     keyMap = config.console.keyMap;
+    alternatives = config.environment.alternatives;
     inherit (config) warnings;
   };
 

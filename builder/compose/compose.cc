@@ -169,7 +169,11 @@ Result<ComposedSystem> compose_system(const ComposeInput& input, Passes& passes)
   etc.image_id = closure.value("name", "");
   if (auto r = compose_etc(sys.tree, closure, sys.users, etc); !r) return std::unexpected(r.error());
 
-  auto chosen = apply_alternatives(sys.tree, alternatives, {});
+  std::map<std::string, std::string> choices;
+  if (auto it = closure.find("alternatives"); it != closure.end() && it->is_object())
+    for (auto c = it->begin(); c != it->end(); ++c)
+      if (c->is_string()) choices[c.key()] = c->get<std::string>();
+  auto chosen = apply_alternatives(sys.tree, alternatives, choices);
   if (!chosen) return std::unexpected(chosen.error());
   for (const AlternativeChoice& c : chosen->chosen) sys.alternatives[c.name] = c.path;
   sys.warnings.insert(sys.warnings.end(), chosen->warnings.begin(), chosen->warnings.end());

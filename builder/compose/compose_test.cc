@@ -201,3 +201,28 @@ TEST_F(Compose, EveryPassIsTimed) {
 
 }  // namespace
 }  // namespace cairn::compose
+
+namespace cairn::compose {
+namespace {
+
+TEST(ComposeChoices, ConfiguredAlternativeMustBeACandidate) {
+  char tmpl[] = "/tmp/cairn-compose-test-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  std::vector<PackageDir> packages = {testing::make_package_dir(
+      dir + "/p/hello", "hello", {{.path = "/usr/bin/hello", .mode = 0755, .content = "x"}},
+      {{"postinst", "#!/bin/sh\nupdate-alternatives --install /usr/bin/greeter greeter /usr/bin/hello 50\n"}})};
+  nlohmann::json closure = {{"name", "t"}, {"alternatives", {{"greeter", "/usr/bin/nope"}}}};
+  ComposeInput input;
+  input.closure = &closure;
+  input.packages = packages;
+  input.staging = dir + "/staging";
+  Passes passes;
+  auto r = compose_system(input, passes);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("/usr/bin/nope"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("/usr/bin/hello"), std::string::npos) << r.error().message;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cairn::compose

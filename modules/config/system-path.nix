@@ -19,6 +19,19 @@ in
       '';
     };
 
+    alternatives = mkOption {
+      type = types.attrsOf types.str;
+      default = { };
+      example = lib.literalExpression ''{ editor = "/usr/bin/vim.basic"; pager = "/usr/bin/less"; }'';
+      description = ''
+        Debian alternatives chosen by configuration, by name: the path the
+        `/etc/alternatives/<name>` link points to. It must be one of the
+        candidates the installed packages register (`update-alternatives
+        --install` in their maintainer scripts). Names left out follow
+        Debian's rule: the candidate with the highest priority.
+      '';
+    };
+
     defaultPackages = mkOption {
       type = types.listOf types.package;
       default = with pkgs; [ ca-certificates iproute2 iputils-ping less netbase procps ];
