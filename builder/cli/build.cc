@@ -115,6 +115,32 @@ struct TempDir {
   }
 };
 
+// cairn-activate, the program the image and its initramfs carry: the
+// build machine's own build of it ($CAIRN_ACTIVATE, else next to this
+// program in the build tree or the installation). "" when there is none.
+std::string find_activator() {
+  if (const char* env = std::getenv("CAIRN_ACTIVATE"); env && *env) return env;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  for (const fs::path& p : {self.parent_path() / "../../activator/cairn-activate",
+                            self.parent_path() / "cairn-activate",
+                            self.parent_path() / "../lib/cairn/cairn-activate"})
+    if (fs::is_regular_file(p, ec)) return fs::weakly_canonical(p, ec).string();
+  return "";
+}
+
+// Debian's name for the build machine's architecture.
+std::string build_architecture() {
+#if defined(__x86_64__)
+  return "amd64";
+#elif defined(__aarch64__)
+  return "arm64";
+#else
+  return "";
+#endif
+}
+
 class Builder {
  public:
   explicit Builder(const BuildOptions& opts) : opts_(opts), passes_(observer()) {}
@@ -202,12 +228,26 @@ int Builder::run() {
   m.architecture = host.architecture;
   m.closure_hash = sha256_hex(ev->closure_text);
   m.lock_hash = sha256_hex(locked_text(host));
-  m.inputs_hash = sha256_hex(fmt::format("{}\n{}\ncompose {}\n", m.closure_hash, m.lock_hash,
-                                         generations::kComposeVersion));
+  // The activator goes into the image when it runs there (same architecture).
+  std::string activator = find_activator();
+  std::string activator_hash = "none";
+  if (activator.empty()) {
+    std::cerr << "warning: cairn-activate was not found (set CAIRN_ACTIVATE); the image will not boot\n";
+  } else if (host.architecture != build_architecture()) {
+    std::cerr << fmt::format("warning: no cairn-activate for {} here (this one is for {}); the image will not boot\n",
+                             host.architecture, build_architecture());
+    activator.clear();
+  } else {
+    auto h = sha256_file(activator);
+    if (!h) return error(h.error().message);
+    activator_hash = *h;
+  }
+  m.inputs_hash = sha256_hex(fmt::format("{}\n{}\ncompose {}\nactivator {}\n", m.closure_hash, m.lock_hash,
+                                         generations::kComposeVersion, activator_hash));
   m.source_date_epoch = *epoch;
   m.boot = ev->closure.value("boot", nlohmann::json::object());
   m.build_inputs = {{"cairn", CAIRN_VERSION}, {"suite", host.suite}, {"release-date", index->second.date},
-                    {"in-release", index->second.in_release_sha256}};
+                    {"in-release", index->second.in_release_sha256}, {"activator", activator_hash}};
   for (const debian::ResolvedPackage& p : host.packages)
     m.packages.push_back({p.name, p.version, p.architecture, p.sha256, p.size});
 
@@ -260,6 +300,7 @@ int Builder::run() {
     input.generation = m.generation;
     input.staging = staging;
     input.cache_dir = *store_root + "/derived";
+    if (!activator.empty()) input.extra_files.push_back({"usr/lib/cairn/cairn-activate", activator, 0755});
     for (const debian::ResolvedPackage& p : host.packages)
       input.packages.push_back({p.name, store->pkg_path(p.sha256, p.name, p.version, p.architecture)});
     if (*current && !(*current)->system_dir.empty())

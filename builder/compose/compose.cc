@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/files.hh"
 #include "base/hash.hh"
 #include "builder/compose/alternatives.hh"
 #include "builder/compose/ca_bundle.hh"
@@ -152,6 +153,11 @@ Result<ComposedSystem> compose_system(const ComposeInput& input, Passes& passes)
   for (const PackageDir& p : input.packages)
     if (auto r = sys.tree.add_package(p); !r) return std::unexpected(r.error());
   sys.tree.add_skeleton();
+  for (const ExtraFile& f : input.extra_files) {
+    auto bytes = read_file(f.source);
+    if (!bytes) return std::unexpected(bytes.error().context("adding " + f.path + " to the image"));
+    sys.tree.set_file(f.path, std::move(*bytes), f.mode);
+  }
 
   passes.start("users and groups");
   auto users = compose_users(sys.tree, closure, accounts, input.previous);

@@ -34,6 +34,14 @@
 
 namespace cairn::compose {
 
+/// A file from the build machine placed into the image (cairn's own
+/// programs, such as the activator at usr/lib/cairn/cairn-activate).
+struct ExtraFile {
+  std::string path;    ///< tree path
+  std::string source;  ///< absolute path on the build machine
+  uint32_t mode = 0755;
+};
+
 struct ComposeInput {
   const nlohmann::json* closure = nullptr;  ///< the host's closure (modules/closure.nix)
   std::vector<PackageDir> packages;         ///< unpacked packages, sorted by name
@@ -44,6 +52,8 @@ struct ComposeInput {
   /// Where depmod's and systemd-hwdb's outputs are kept for the next build
   /// (derived_cache.hh); "" = run them every time.
   std::string cache_dir;
+  /// Added after the packages, before the generated /etc.
+  std::vector<ExtraFile> extra_files;
 };
 
 struct ComposedSystem {

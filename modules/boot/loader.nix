@@ -75,6 +75,23 @@ in
   config = {
     environment.systemPackages = lib.optional (cfg.type == "systemd-boot") pkgs.systemd-boot;
 
+    # A trial generation becomes good once the system reached
+    # boot-complete.target (and with it every health check): the activator
+    # drops the counter from its boot entry. A generation that never gets
+    # there keeps counting down and is passed over.
+    systemd.services.cairn-bless = {
+      description = "Mark this cairn generation good";
+      wantedBy = [ "multi-user.target" ];
+      requires = [ "boot-complete.target" ];
+      after = [ "boot-complete.target" ];
+      restartIfChanged = false;
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+        ExecStart = "/usr/lib/cairn/cairn-activate bless";
+      };
+    };
+
     environment.etc."systemd/system/boot-complete.target.d/cairn-health-checks.conf" = lib.mkIf (checks != [ ]) {
       text = "[Unit]\nRequires=${lib.concatStringsSep " " checks}\nAfter=${lib.concatStringsSep " " checks}\n";
     };
