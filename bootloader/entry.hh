@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.hh"
@@ -65,8 +66,8 @@ class Backend {
   /// Adds or replaces `entry`, copying `kernel_file` and `initrd_file` (paths
   /// on the build machine or device) to the partition, shared by hash. A new
   /// entry with `tries_left` set starts as a trial. Removes entries beyond
-  /// the limit (oldest good ones first, never the newest or the default),
-  /// and kernels/initrds no entry uses.
+  /// the limit (bad ones first, then the oldest; never this entry, the
+  /// newest good one or the default), and kernels/initrds no entry uses.
   [[nodiscard]] virtual Result<void> write_entry(const std::string& root, const BootEntry& entry,
                                                  const std::string& kernel_file,
                                                  const std::string& initrd_file,
