@@ -26,6 +26,7 @@
 #include "base/files.hh"
 #include "base/hash.hh"
 #include "base/timings.hh"
+#include "builder/cli/build.hh"
 #include "builder/cli/packages.hh"
 #include "builder/cli/verbs.hh"
 #include "builder/compose/compose.hh"
@@ -44,14 +45,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct BuildOptions {
-  std::string host;
-  std::string store;
-  std::string out_link = "result";
-  bool no_out_link = false;
-  bool timings = false;
-  bool explain_scripts = false;
-};
 
 // The host's closure as canonical JSON, and what the lock needs.
 struct Evaluated {
@@ -144,59 +137,44 @@ std::string build_architecture() {
 class Builder {
  public:
   explicit Builder(const BuildOptions& opts) : opts_(opts), passes_(observer()) {}
-  int run();
+  /// Builds (or finds) the host's current generation; errors are the
+  /// whole message, an evaluation error already formatted.
+  Result<BuiltSystem> build();
+  /// Prints the --timings table (when asked).
+  void print_timings() {
+    passes_.finish();
+    if (!opts_.timings) return;
+    double total = 0;
+    for (const Passes::Timing& t : passes_.timings()) {
+      std::cerr << fmt::format("  {:>8.3f} s  {}\n", t.seconds, t.name);
+      total += t.seconds;
+    }
+    std::cerr << fmt::format("  {:>8.3f} s  total\n", total) << std::flush;
+  }
 
  private:
   Passes::Observer observer() {
     if (!::isatty(2)) return {};
     return [](const std::string& name) { std::cerr << "cairn: " << name << "…" << std::endl; };
   }
-  int finish(int status) {
-    passes_.finish();
-    if (opts_.timings) {
-      double total = 0;
-      for (const Passes::Timing& t : passes_.timings()) {
-        std::cerr << fmt::format("  {:>8.3f} s  {}\n", t.seconds, t.name);
-        total += t.seconds;
-      }
-      std::cerr << fmt::format("  {:>8.3f} s  total\n", total) << std::flush;
-    }
-    return status;
+  static std::unexpected<Error> error(std::string message) { return std::unexpected(Error{std::move(message)}); }
+  BuiltSystem done(const generations::Generation& g, generations::Manifest m, bool rebuilt) {
+    return BuiltSystem{g, std::move(m), rebuilt};
   }
-  int error(const std::string& message) {
-    report_error(message);
-    return finish(1);
-  }
-  int done(const generations::Generation& g, const generations::Manifest& m, bool rebuilt);
 
   const BuildOptions& opts_;
   Passes passes_;
 };
 
-int Builder::done(const generations::Generation& g, const generations::Manifest& m, bool rebuilt) {
-  if (!opts_.no_out_link) {
-    auto store_root = fs::path(g.system_dir).parent_path().parent_path().string();
-    if (auto r = generations::set_result_link(store_root, opts_.out_link, g.system_dir); !r)
-      return error(r.error().message);
-  }
-  std::cerr << fmt::format("cairn: {} {} generation {}: {} packages, kernel {}, image {} ({})", rebuilt ? "built" : "unchanged:",
-                           m.host, g.number, m.packages.size(), m.kernel.version.empty() ? "none" : m.kernel.version,
-                           m.image.sha256.substr(0, 12), debian::format_bytes(m.image.size))
-            << std::endl;
-  std::cout << g.system_dir << std::endl;
-  return finish(0);
-}
-
-int Builder::run() {
-  std::string root = repo_root_or_report();
-  if (root.empty()) return 1;
+Result<BuiltSystem> Builder::build() {
+  std::string root = eval::find_repo_root(current_dir());
+  if (root.empty())
+    return error("no configuration repository here: neither " + current_dir() +
+                 " nor a parent holds a hosts/ directory; run cairn inside one");
 
   passes_.start("evaluating " + opts_.host);
   auto ev = evaluate(root, opts_);
-  if (!ev) {
-    std::cerr << ev.error().message << std::endl;
-    return finish(1);
-  }
+  if (!ev) return std::unexpected(ev.error());
   for (const std::string& w : ev->warnings) std::cerr << "warning: " << w << '\n';
 
   passes_.start("checking cairn.lock");
@@ -358,7 +336,40 @@ int Builder::run() {
   return done(*g, m, true);
 }
 
-int run_build(const BuildOptions& opts) { return Builder(opts).run(); }
+}  // namespace
+
+Result<BuiltSystem> build_host(const BuildOptions& opts) {
+  Builder b(opts);
+  auto r = b.build();
+  b.print_timings();
+  return r;
+}
+
+void report_build_error(const Error& e) {
+  // An evaluation error comes formatted (error: …, positions, trace).
+  if (e.message.starts_with("error:")) std::cerr << e.message << std::endl;
+  else report_error(e.message);
+}
+
+namespace {
+
+int run_build(const BuildOptions& opts) {
+  auto built = build_host(opts);
+  if (!built) return report_build_error(built.error()), 1;
+  const generations::Manifest& m = built->manifest;
+  if (!opts.no_out_link) {
+    auto store_root = fs::path(built->generation.system_dir).parent_path().parent_path().string();
+    if (auto r = generations::set_result_link(store_root, opts.out_link, built->generation.system_dir); !r)
+      return report_error(r.error().message), 1;
+  }
+  std::cerr << fmt::format("cairn: {} {} generation {}: {} packages, kernel {}, image {} ({})",
+                           built->rebuilt ? "built" : "unchanged:", m.host, built->generation.number,
+                           m.packages.size(), m.kernel.version.empty() ? "none" : m.kernel.version,
+                           m.image.sha256.substr(0, 12), debian::format_bytes(m.image.size))
+            << std::endl;
+  std::cout << built->generation.system_dir << std::endl;
+  return 0;
+}
 
 }  // namespace
 

@@ -1,0 +1,36 @@
+// What `cairn build` shares with the verbs that need a built system first
+// (`cairn image`, `cairn vm`): building a host's current generation.
+#pragma once
+
+#include <string>
+
+#include "base/error.hh"
+#include "builder/generations/manifest.hh"
+#include "builder/generations/profile.hh"
+
+namespace cairn::cli {
+
+struct BuildOptions {
+  std::string host;
+  std::string store;
+  std::string out_link = "result";
+  bool no_out_link = false;
+  bool timings = false;
+  bool explain_scripts = false;
+};
+
+struct BuiltSystem {
+  generations::Generation generation;  ///< the host's current generation, now
+  generations::Manifest manifest;
+  bool rebuilt = false;                 ///< false: the current one was up to date
+};
+
+/// Builds the host's next generation unless the current one was built from
+/// the same inputs (then returns that). Prints warnings and, with
+/// `timings`, the passes' times; makes no ./result link.
+[[nodiscard]] Result<BuiltSystem> build_host(const BuildOptions& opts);
+
+/// Prints a build_host error the way cairn reports errors.
+void report_build_error(const Error& e);
+
+}  // namespace cairn::cli
