@@ -1,0 +1,71 @@
+#include "activator/manifest.hh"
+
+#include <gtest/gtest.h>
+
+#include "activator/fakes_test.hh"
+
+namespace cairn::activator {
+namespace {
+
+const std::string kSha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+TEST(Manifest, ReadsTheImageFields) {
+  auto got = parse_manifest(R"({"generation": 3, "image": {"sha256": ")" + kSha +
+                            R"(", "size": 170000000, "file": "system.squashfs"}})");
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, (Manifest{kSha, 170000000}));
+}
+
+TEST(Manifest, LowersUpperCaseHex) {
+  std::string upper = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08";
+  auto got = parse_manifest(R"({"image": {"sha256": ")" + upper + R"(", "size": 0}})");
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->image_sha256, kSha);
+}
+
+struct ErrorCase {
+  std::string text;
+  std::string error;
+};
+
+TEST(Manifest, Errors) {
+  const ErrorCase cases[] = {
+      {"", "empty"},
+      {" \n", "empty"},
+      {"{\"image\": ", "not valid JSON: parse error at line 1, column 11: syntax error while parsing value - "
+                       "unexpected end of input; expected '[', '{', or a literal"},
+      {"[]", "no \"image\" object"},
+      {"{}", "no \"image\" object"},
+      {R"({"image": "x"})", "no \"image\" object"},
+      {R"({"image": {"size": 1}})", "image.sha256 is missing"},
+      {R"({"image": {"sha256": 5, "size": 1}})", "image.sha256 is not 64 hexadecimal digits"},
+      {R"({"image": {"sha256": "abc", "size": 1}})", "image.sha256 is not 64 hexadecimal digits"},
+      {R"({"image": {"sha256": ")" + std::string(63, 'a') + R"(g", "size": 1}})",
+       "image.sha256 is not 64 hexadecimal digits"},
+      {R"({"image": {"sha256": ")" + kSha + R"("}})", "image.size is missing"},
+      {R"({"image": {"sha256": ")" + kSha + R"(", "size": -1}})", "image.size is not a byte count"},
+      {R"({"image": {"sha256": ")" + kSha + R"(", "size": 1.5}})", "image.size is not a byte count"},
+      {R"({"image": {"sha256": ")" + kSha + R"(", "size": "1"}})", "image.size is not a byte count"},
+  };
+  for (const ErrorCase& c : cases) {
+    auto got = parse_manifest(c.text);
+    ASSERT_FALSE(got) << c.text;
+    EXPECT_EQ(got.error().message, c.error) << c.text;
+  }
+}
+
+TEST(Manifest, ReadErrorsNameThePath) {
+  testing::TempDir dir;
+  auto missing = read_manifest(dir.path() + "/generations/3/manifest.json");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message,
+            "cannot open " + dir.path() + "/generations/3/manifest.json: No such file or directory");
+
+  dir.write("generations/3/manifest.json", R"({"image": {}})");
+  auto broken = read_manifest(dir.path() + "/generations/3/manifest.json");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().message, dir.path() + "/generations/3/manifest.json: image.sha256 is missing");
+}
+
+}  // namespace
+}  // namespace cairn::activator
