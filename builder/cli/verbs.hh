@@ -30,6 +30,10 @@ void register_fetch(CLI::App& app, VerbResult& run);
 /// Registers `cairn build`.
 void register_build(CLI::App& app, VerbResult& run);
 
+/// Registers `cairn image` and `cairn vm`.
+void register_image(CLI::App& app, VerbResult& run);
+void register_vm(CLI::App& app, VerbResult& run);
+
 /// Registers `cairn generations`, `cairn diff` and `cairn gc`.
 void register_generations(CLI::App& app, VerbResult& run);
 void register_diff(CLI::App& app, VerbResult& run);

@@ -70,7 +70,8 @@ in
   config = {
     boot.kernel.initrdModules = [
       # File systems and the generation image.
-      "ext4" "vfat" "nls_cp437" "nls_iso8859_1" "squashfs" "loop" "overlay"
+      # (nls_ascii: Debian's default FAT iocharset, for mounting the ESP.)
+      "ext4" "vfat" "nls_ascii" "nls_cp437" "nls_iso8859_1" "squashfs" "loop" "overlay"
       # Disks: virtual machines, SATA, NVMe, SCSI, SD/MMC, USB.
       "virtio_pci" "virtio_mmio" "virtio_blk" "virtio_scsi"
       "ahci" "sd_mod" "nvme" "mmc_block"
