@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   cairn::cli::register_fetch(app, job.run);
   cairn::cli::register_build(app, job.run);
   cairn::cli::register_image(app, job.run);
+  cairn::cli::register_vm(app, job.run);
   cairn::cli::register_generations(app, job.run);
   cairn::cli::register_diff(app, job.run);
   cairn::cli::register_gc(app, job.run);

@@ -92,6 +92,10 @@ in
       };
     };
 
+    # systemd's own blessing service wants the ESP mounted at /efi or /boot
+    # and fails without it; cairn-bless does its work.
+    systemd.units."systemd-bless-boot.service" = lib.mkIf (cfg.type == "systemd-boot") { enable = false; };
+
     environment.etc."systemd/system/boot-complete.target.d/cairn-health-checks.conf" = lib.mkIf (checks != [ ]) {
       text = "[Unit]\nRequires=${lib.concatStringsSep " " checks}\nAfter=${lib.concatStringsSep " " checks}\n";
     };
