@@ -93,7 +93,7 @@ json to_json(const Manifest& m) {
       {"sourceDateEpoch", m.source_date_epoch},
       {"packages", packages},
       {"kernel", {{"version", m.kernel.version}, {"package", m.kernel.package}, {"file", m.kernel.file},
-                  {"params", m.kernel.params}}},
+                  {"initrd", m.kernel.initrd}, {"params", m.kernel.params}}},
       {"initrdModules", m.initrd_modules},
       {"image", {{"file", m.image.file}, {"sha256", m.image.sha256}, {"size", m.image.size}}},
       {"etc", m.etc},
@@ -146,6 +146,7 @@ Result<Manifest> manifest_from_json(const json& j, std::string_view file) {
   TRY_SET(m.kernel.package, r.string(*kernel, "kernel", "package"));
   TRY_SET(m.kernel.file, r.string(*kernel, "kernel", "file"));
   TRY_SET(m.kernel.params, r.strings(*kernel, "kernel", "params"));
+  if (kernel->contains("initrd")) TRY_SET(m.kernel.initrd, r.string(*kernel, "kernel", "initrd"));
   TRY_SET(m.initrd_modules, r.strings(j, "", "initrdModules"));
   const json* image = nullptr;
   TRY_SET(image, r.member(j, "", "image"));

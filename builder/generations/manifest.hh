@@ -4,6 +4,7 @@
 //     manifest.json      this file
 //     system.squashfs    the root image (usr/ + generated etc/ + skeleton)
 //     kernel             the kernel image (vmlinuz) the generation boots
+//     initrd             the initramfs: cairn-activate, its libraries, the modules
 //     initrd-modules     the kernel modules the initramfs loads, in order
 //
 // The manifest is written last (atomically), so a system directory with a
@@ -31,7 +32,7 @@ namespace cairn::generations {
 
 /// Bumped whenever compose or the image format changes what a build makes
 /// from the same inputs, so that no earlier system is taken for current.
-inline constexpr int kComposeVersion = 1;
+inline constexpr int kComposeVersion = 2;
 
 struct ManifestPackage {
   std::string name;
@@ -65,6 +66,7 @@ struct Manifest {
     std::string version;  ///< "6.1.0-50-amd64"; "" = the system has no kernel
     std::string package;  ///< the package that shipped it
     std::string file;     ///< "kernel": its file in the system directory
+    std::string initrd;   ///< "initrd": the initramfs beside it; "" = none (no activator for the target)
     std::vector<std::string> params;
     bool operator==(const Kernel&) const = default;
   } kernel;

@@ -39,7 +39,7 @@ class TempStore {
       std::string name = p.substr(0, eq);
       m.packages.push_back({name, p.substr(eq + 1), "amd64", std::string(63, '0') + name.substr(0, 1), 100});
     }
-    m.kernel = {"6.1.0-50-amd64", "linux-image-6.1.0-50-amd64", "kernel", {"console=ttyS0"}};
+    m.kernel = {"6.1.0-50-amd64", "linux-image-6.1.0-50-amd64", "kernel", "initrd", {"console=ttyS0"}};
     m.image = {"system.squashfs", std::string(64, 'a'), size};
     return m;
   }
