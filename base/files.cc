@@ -9,25 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "base/fd.hh"
+
 namespace cairn {
 
 namespace {
 
-// Owns a file descriptor; closes it on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 std::string errno_text(std::string_view what, const std::string& path) {
   return fmt::format("{} {}: {}", what, path, std::strerror(errno));

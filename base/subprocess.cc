@@ -31,6 +31,8 @@
 
 #include <fmt/format.h>
 
+#include "base/fd.hh"
+
 extern char** environ;
 
 namespace cairn {
@@ -39,30 +41,6 @@ namespace {
 
 constexpr std::string_view default_path = "/usr/local/bin:/usr/bin:/bin";
 
-// Owns a file descriptor; closes it on scope exit.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { reset(); }
-  [[nodiscard]] int get() const { return fd_; }
-  [[nodiscard]] bool valid() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct Pipe {
   Fd read;

@@ -94,6 +94,7 @@
 #include <fmt/format.h>
 #include <libfdisk/libfdisk.h>
 
+#include "base/fd.hh"
 #include "base/files.hh"
 #include "base/hash.hh"
 #include "base/subprocess.hh"
@@ -155,20 +156,6 @@ std::string dir_of(const std::string& path) {
 
 // --- things owned ---------------------------------------------------------
 
-/// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 /// A directory made with mkdtemp, removed with everything in it on scope exit.
 class WorkDir {

@@ -49,6 +49,8 @@
 
 #include <fmt/format.h>
 
+#include "base/fd.hh"
+
 namespace cairn::images {
 
 namespace {
@@ -302,20 +304,6 @@ std::string errno_text(std::string_view what, const std::string& path) {
   return fmt::format("{} {}: {}", what, path, std::strerror(errno));
 }
 
-/// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 /// Owns a read-only mapping of a whole file.
 class Mapping {

@@ -42,6 +42,7 @@
 
 #include <fmt/format.h>
 
+#include "base/fd.hh"
 #include "base/files.hh"
 #include "base/hash.hh"
 #include "images/elf.hh"
@@ -199,20 +200,6 @@ Result<std::vector<InitramfsEntry>> complete(const std::vector<InitramfsEntry>& 
   return out;
 }
 
-/// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 /// Owns a libarchive writer and one reusable entry.
 class Writer {

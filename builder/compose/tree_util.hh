@@ -9,24 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/fd.hh"
 #include "builder/compose/tree.hh"
 
 namespace cairn::compose::tree_detail {
 
-// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 inline std::string errno_text() { return std::strerror(errno); }
 
