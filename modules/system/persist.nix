@@ -38,6 +38,11 @@ in
   };
 
   config = {
+    # The activator binds the state partition's machine-id over
+    # /etc/machine-id, so the id systemd writes on the first boot is kept;
+    # systemd's "commit a transient machine-id" service would unmount that.
+    systemd.units."systemd-machine-id-commit.service".enable = false;
+
     assertions = [
       {
         assertion = builtins.all absolute all;

@@ -28,8 +28,10 @@ let
       "iifname \"lo\" accept"
     ]
     ++ map (i: "iifname ${builtins.toJSON i} accept") cfg.trustedInterfaces
-    ++ [ "meta l4proto ipv6-icmp accept" ]
-    ++ lib.optional cfg.allowPing "meta l4proto icmp accept"
+    # Protocols by number: nft resolves names through /etc/protocols, which
+    # only the netbase package provides (58 = ipv6-icmp, 1 = icmp).
+    ++ [ "meta l4proto 58 accept" ]
+    ++ lib.optional cfg.allowPing "meta l4proto 1 accept"
     # DHCPv6 replies come from a link-local server to our link-local address.
     ++ [ "ip6 daddr fe80::/64 udp dport 546 accept" ]
     ++ accept "tcp" cfg.allowedTCPPorts cfg.allowedTCPPortRanges
