@@ -16,6 +16,7 @@
 // descriptor or a zombie.
 #include "base/subprocess.hh"
 
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -319,6 +320,21 @@ Result<RunResult> run(std::string_view program, const std::vector<std::string>& 
     result.exit_status = WEXITSTATUS(*status);
   }
   return result;
+}
+
+std::string quote_stderr(std::string_view err, size_t max_bytes) {
+  if (err.size() > max_bytes) err = err.substr(err.size() - max_bytes);
+  std::string out;
+  size_t start = 0;
+  while (start < err.size()) {
+    size_t nl = err.find('\n', start);
+    std::string_view line = err.substr(start, nl == std::string_view::npos ? nl : nl - start);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
+    if (!line.empty()) out += (out.empty() ? "" : "; ") + std::string(line);
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return out;
 }
 
 }  // namespace cairn

@@ -55,6 +55,10 @@ struct RunResult {
   [[nodiscard]] std::string describe() const;
 };
 
+/// A program's standard error for a message: its non-empty lines joined
+/// with "; ", trailing blanks dropped, only the last `max_bytes` kept.
+std::string quote_stderr(std::string_view err, size_t max_bytes = 4000);
+
 /// Finds `name` the way execvp does: a name containing '/' is taken as a
 /// path; otherwise the first executable regular file `DIR/name` for DIR in
 /// `path` (colon-separated; empty elements are skipped, never meaning the

@@ -119,7 +119,6 @@ constexpr const char* kEspTypeGuid = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
 constexpr const char* kLinuxTypeGuid = "0FC63DAF-8483-4772-8E79-3D69D8477DE4";
 /// How many problems one error names, how much of a tool's stderr it quotes.
 constexpr size_t kMaxProblems = 10;
-constexpr size_t kMaxStderr = 4000;
 /// Arguments per mmd/mcopy run, well below the kernel's limit.
 constexpr size_t kArgsPerRun = 256;
 /// debugfs -f reads each command into an 8 KiB buffer.
@@ -491,23 +490,6 @@ Result<Plan> plan_disk(const DiskLayout& l, const TreeUsage& state_usage) {
 }
 
 // --- tools ----------------------------------------------------------------
-
-/// A tool's standard error for a message: one line, not too long.
-std::string quote_stderr(std::string_view err) {
-  if (err.size() > kMaxStderr) err = err.substr(err.size() - kMaxStderr);
-  std::string out;
-  size_t start = 0;
-  while (start < err.size()) {
-    size_t nl = err.find('\n', start);
-    std::string_view line = err.substr(start, nl == std::string_view::npos ? nl : nl - start);
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
-      line.remove_suffix(1);
-    if (!line.empty()) out += (out.empty() ? "" : "; ") + std::string(line);
-    if (nl == std::string_view::npos) break;
-    start = nl + 1;
-  }
-  return out;
-}
 
 /// Runs `program` from `package`; an error unless it exited with status 0.
 Result<RunResult> run_tool(std::string_view program, std::string_view package,

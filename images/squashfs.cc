@@ -91,7 +91,6 @@ constexpr std::string_view kListRoot = "squashfs-root";
 /// How many table/tree mismatches one error names before "and N more".
 constexpr size_t kMaxProblems = 10;
 /// How much of mksquashfs's standard error an error message quotes.
-constexpr size_t kMaxStderr = 4000;
 
 bool on_disk(PseudoType type) {
   return type == PseudoType::file || type == PseudoType::dir || type == PseudoType::symlink;
@@ -324,23 +323,6 @@ Result<void> check_options(const SquashfsOptions& o) {
   if (b < 4096 || b > 1048576 || (b & (b - 1)) != 0)
     return fail(fmt::format("block size {} is not a power of two from 4096 to 1048576", b));
   return {};
-}
-
-/// A tool's standard error for a message: one line, not too long.
-std::string quote_stderr(std::string_view err) {
-  if (err.size() > kMaxStderr) err = err.substr(err.size() - kMaxStderr);
-  std::string out;
-  size_t start = 0;
-  while (start < err.size()) {
-    size_t nl = err.find('\n', start);
-    std::string_view line = err.substr(start, nl == std::string_view::npos ? nl : nl - start);
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
-      line.remove_suffix(1);
-    if (!line.empty()) out += (out.empty() ? "" : "; ") + std::string(line);
-    if (nl == std::string_view::npos) break;
-    start = nl + 1;
-  }
-  return out;
 }
 
 /// Runs a squashfs-tools program; an error unless it exited with status 0.
