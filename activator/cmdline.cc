@@ -90,7 +90,7 @@ Result<DeviceTag> parse_device_tag(std::string_view text) {
 }
 
 Result<Cmdline> parse_cmdline(std::string_view text) {
-  using bootloader::kDebugParam, bootloader::kGenerationParam, bootloader::kShellParam,
+  using bootloader::kDebugParam, bootloader::kGenerationParam, bootloader::kShellParam, bootloader::kGrowParam,
       bootloader::kStateParam;
   Cmdline out;
   std::string errors;
@@ -114,10 +114,10 @@ Result<Cmdline> parse_cmdline(std::string_view text) {
     } else if (w.name == "init") {
       if (!w.value || !w.value->starts_with('/')) bad(w, "not an absolute path");
       else out.init = *w.value;
-    } else if (w.name == kDebugParam || w.name == kShellParam) {
+    } else if (w.name == kDebugParam || w.name == kShellParam || w.name == kGrowParam) {
       auto on = parse_flag(w.value);
       if (!on) bad(w, "expected no value or one of 1, yes, true, on, 0, no, false, off");
-      else (w.name == kDebugParam ? out.debug : out.shell) = *on;
+      else (w.name == kDebugParam ? out.debug : w.name == kShellParam ? out.shell : out.grow) = *on;
     }
   }
   if (!errors.empty()) return fail(errors);

@@ -1,7 +1,7 @@
 // The kernel command line as the activator reads it.
 //
 // The boot-loader entry of generation N carries `cairn.generation=N` and
-// maybe `cairn.state=…`, `cairn.debug`, `cairn.shell`, `cairn.timeout=S`
+// maybe `cairn.state=…`, `cairn.debug`, `cairn.shell`, `cairn.grow=0`, `cairn.timeout=S`
 // (bootloader/layout.hh names the words). The line is split the way the
 // kernel splits it (kernel/params.c, next_arg): words are separated by
 // white space; a double quote starts a stretch in which white space does
@@ -61,6 +61,7 @@ struct Cmdline {
   DeviceTag state;                  ///< cairn.state; default LABEL=cairn-state
   bool debug = false;               ///< cairn.debug: print each step's time
   bool shell = false;               ///< cairn.shell: a rescue shell when nothing else can boot
+  bool grow = true;                 ///< cairn.grow: grow the state partition into free space after it
   uint32_t timeout = 30;            ///< cairn.timeout: seconds to wait for the state partition
   /// init=PATH: the program to run as PID 1 in the new root instead of
   /// systemd (init=/bin/sh for debugging), as other initramfs do.

@@ -65,6 +65,10 @@ class FakeSystem final : public System {
   std::set<std::string> failing_modules;
   std::string release = "6.1.0-test";
   bool switch_root_fails = false;
+  /// What growing the state partition and its file system come to: sizes
+  /// in bytes (equal: nothing done), or an error message.
+  Growth partition_growth{100, 100}, filesystem_growth{100, 100};
+  std::string grow_error;
   /// Seconds each mount takes (for the debug timing lines).
   double mount_cost = 0;
 
@@ -103,6 +107,17 @@ class FakeSystem final : public System {
   Result<std::string> attach_loop(const std::string&, const std::string& image) override {
     log.push_back("attach " + strip(image) + " /dev/loop0");
     return std::string("/dev/loop0");
+  }
+  Result<Growth> grow_partition(const std::string&, const std::string& device) override {
+    log.push_back("grow partition " + device);
+    if (!grow_error.empty()) return fail(grow_error);
+    return partition_growth;
+  }
+  Result<Growth> grow_filesystem(const std::string&, const std::string& device,
+                                 const std::string& mountpoint) override {
+    log.push_back("grow filesystem " + device + " " + strip(mountpoint));
+    if (!grow_error.empty()) return fail(grow_error);
+    return filesystem_growth;
   }
   std::string kernel_release() override { return release; }
   double now() override { return clock; }

@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -76,6 +77,23 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
   for (const std::string& a : argv) out.push_back(const_cast<char*>(a.c_str()));
   out.push_back(nullptr);
   return out;
+}
+
+// The disk ("/dev/vda") and partition number (2) of the partition
+// `device` ("/dev/vda2"), from sysfs: /sys/class/block/vda2 is a link into
+// its disk's directory and holds the number in "partition".
+Result<std::pair<std::string, size_t>> whole_disk(const std::string& root, const std::string& device) {
+  std::string name = device.substr(device.rfind('/') + 1);
+  std::string sys = root + "/sys/class/block/" + name;
+  auto number = read_file(sys + "/partition");
+  if (!number) return fail(device + " is not a partition (" + number.error().message + ")");
+  size_t partno = 0;
+  for (char c : *number)
+    if (c >= '0' && c <= '9') partno = partno * 10 + static_cast<size_t>(c - '0');
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::canonical(sys, ec).parent_path();
+  if (ec || partno == 0) return fail("cannot find the disk of " + device + " in " + sys);
+  return std::pair<std::string, size_t>{"/dev/" + parent.filename().string(), partno};
 }
 
 class LinuxSystem final : public System {
@@ -214,6 +232,17 @@ class LinuxSystem final : public System {
     ::close(ctl);
     ::close(file);
     return out;
+  }
+
+  Result<Growth> grow_partition(const std::string& root, const std::string& device) override {
+    auto where = whole_disk(root, device);
+    if (!where) return std::unexpected(where.error());
+    return activator::grow_partition(root + where->first, where->second);
+  }
+
+  Result<Growth> grow_filesystem(const std::string& root, const std::string& device,
+                                 const std::string& mountpoint) override {
+    return grow_ext4(root + device, mountpoint);
   }
 
   std::string kernel_release() override {

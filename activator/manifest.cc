@@ -1,10 +1,47 @@
 #include "activator/manifest.hh"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "base/files.hh"
 
 namespace cairn::activator {
+
+namespace {
+
+// A path the activator may bind: absolute, every component a real name, and
+// outside the image's read-only / and /usr.
+bool bindable(const std::string& path) {
+  if (path.size() < 2 || path[0] != '/' || path.back() == '/') return false;
+  if (path == "/usr" || path.starts_with("/usr/")) return false;
+  for (size_t at = 1; at <= path.size();) {
+    size_t end = path.find('/', at);
+    if (end == std::string::npos) end = path.size();
+    std::string_view part(path.data() + at, end - at);
+    if (part.empty() || part == "." || part == "..") return false;
+    at = end + 1;
+  }
+  return path.find('\0') == std::string::npos;
+}
+
+Result<std::vector<std::string>> persist_list(const nlohmann::json& persist, const char* key) {
+  std::vector<std::string> out;
+  if (!persist.contains(key)) return out;
+  const nlohmann::json& list = persist[key];
+  if (!list.is_array()) return fail(std::string("persist.") + key + " is not a list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_string()) return fail(fmt::format("persist.{}[{}] is not a string", key, i));
+    const std::string& path = list[i].get_ref<const std::string&>();
+    if (!bindable(path))
+      return fail(fmt::format("persist.{}[{}]: \"{}\" is not an absolute path without . or .. "
+                              "(or is / or under /usr)",
+                              key, i, path));
+    out.push_back(path);
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<Manifest> parse_manifest(std::string_view text) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return fail("empty");
@@ -39,6 +76,17 @@ Result<Manifest> parse_manifest(std::string_view text) {
   const nlohmann::json& size = image["size"];
   if (!size.is_number_unsigned()) return fail("image.size is not a byte count");
   out.image_size = size.get<uint64_t>();
+
+  if (doc.contains("persist")) {
+    const nlohmann::json& persist = doc["persist"];
+    if (!persist.is_object()) return fail("persist is not an object");
+    auto files = persist_list(persist, "files");
+    if (!files) return std::unexpected(files.error());
+    auto directories = persist_list(persist, "directories");
+    if (!directories) return std::unexpected(directories.error());
+    out.persist_files = std::move(*files);
+    out.persist_directories = std::move(*directories);
+  }
   return out;
 }
 

@@ -13,7 +13,24 @@ TEST(Manifest, ReadsTheImageFields) {
   auto got = parse_manifest(R"({"generation": 3, "image": {"sha256": ")" + kSha +
                             R"(", "size": 170000000, "file": "system.squashfs"}})");
   ASSERT_TRUE(got) << got.error().message;
-  EXPECT_EQ(*got, (Manifest{kSha, 170000000}));
+  Manifest want;
+  want.image_sha256 = kSha;
+  want.image_size = 170000000;
+  EXPECT_EQ(*got, want);
+}
+
+TEST(Manifest, ReadsThePersistedPaths) {
+  auto got = parse_manifest(R"({"image": {"sha256": ")" + kSha + R"(", "size": 1},
+      "persist": {"files": ["/etc/ssh/ssh_host_ed25519_key", "/etc/adjtime"],
+                  "directories": ["/srv", "/etc/NetworkManager/system-connections"]}})");
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->persist_files, (std::vector<std::string>{"/etc/ssh/ssh_host_ed25519_key", "/etc/adjtime"}));
+  EXPECT_EQ(got->persist_directories, (std::vector<std::string>{"/srv", "/etc/NetworkManager/system-connections"}));
+
+  auto none = parse_manifest(R"({"image": {"sha256": ")" + kSha + R"(", "size": 1}, "persist": {}})");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none->persist_files.empty());
+  EXPECT_TRUE(none->persist_directories.empty());
 }
 
 TEST(Manifest, LowersUpperCaseHex) {
@@ -46,12 +63,31 @@ TEST(Manifest, Errors) {
       {R"({"image": {"sha256": ")" + kSha + R"(", "size": -1}})", "image.size is not a byte count"},
       {R"({"image": {"sha256": ")" + kSha + R"(", "size": 1.5}})", "image.size is not a byte count"},
       {R"({"image": {"sha256": ")" + kSha + R"(", "size": "1"}})", "image.size is not a byte count"},
+      {R"({"image": {"sha256": ")" + kSha + R"(", "size": 1}, "persist": []})", "persist is not an object"},
+      {R"({"image": {"sha256": ")" + kSha + R"(", "size": 1}, "persist": {"files": "/x"}})",
+       "persist.files is not a list"},
+      {R"({"image": {"sha256": ")" + kSha + R"(", "size": 1}, "persist": {"directories": [1]}})",
+       "persist.directories[0] is not a string"},
   };
   for (const ErrorCase& c : cases) {
     auto got = parse_manifest(c.text);
     ASSERT_FALSE(got) << c.text;
     EXPECT_EQ(got.error().message, c.error) << c.text;
   }
+}
+
+TEST(Manifest, RefusesPathsItCannotBind) {
+  for (std::string path : {"", "/", "etc/x", "/etc/", "/etc//x", "/etc/./x", "/etc/../x", "/..", "/usr",
+                           "/usr/lib/x"}) {
+    auto got = parse_manifest(R"({"image": {"sha256": ")" + kSha + R"(", "size": 1}, "persist": {"files": [")" +
+                              path + R"("]}})");
+    ASSERT_FALSE(got) << path;
+    EXPECT_EQ(got.error().message, "persist.files[0]: \"" + path +
+                                       "\" is not an absolute path without . or .. (or is / or under /usr)");
+  }
+  auto fine = parse_manifest(R"({"image": {"sha256": ")" + kSha +
+                             R"(", "size": 1}, "persist": {"files": ["/usrx", "/etc/.hidden", "/a..b"]}})");
+  EXPECT_TRUE(fine) << fine.error().message;
 }
 
 TEST(Manifest, ReadErrorsNameThePath) {

@@ -15,8 +15,10 @@
 #include <fmt/format.h>
 
 #include "activator/devices.hh"
+#include "activator/dirs.hh"
 #include "activator/esp.hh"
 #include "activator/manifest.hh"
+#include "activator/persist.hh"
 #include "activator/verify.hh"
 #include "base/files.hh"
 #include "bootloader/layout.hh"
@@ -28,22 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string errno_text() { return std::strerror(errno); }
-
-// Creates `path` (and its parents) unless it exists; a directory made here
-// gets exactly `mode` (mkdir's mode is cut by the umask).
-Result<void> make_dir(const std::string& path, mode_t mode = 0755) {
-  struct stat st{};
-  if (::stat(path.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return {};
-    return fail("cannot create " + path + ": exists and is not a directory");
-  }
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  if (ec) return fail("cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return fail("cannot create " + path + ": " + errno_text());
-  if (::chmod(path.c_str(), mode) != 0) return fail("cannot chmod " + path + ": " + errno_text());
-  return {};
-}
 
 // Prints "cairn: [+0.412 s] <step>" for each step with cairn.debug. Steps
 // taken before the command line is read are held until it says whether
@@ -396,8 +382,25 @@ Ending run_init(const Init& init) {
   auto device = wait_for_state(root, system, cmdline.state, cmdline.timeout);
   if (!device) return failed(device.error(), false);
 
+  if (cmdline.grow) {
+    timeline.step("growing the state partition " + *device);
+    auto grown = system.grow_partition(root, *device);
+    if (!grown) system.print("cairn: cannot grow the state partition: " + grown.error().message + ", ignoring");
+    else if (grown->grew())
+      system.print(fmt::format("cairn: the state partition {} grew from {} to {}", *device,
+                               format_size(grown->before), format_size(grown->after)));
+  }
+
   timeline.step("mounting the state partition " + *device);
   if (auto r = mount_state(root, system, *device); !r) return failed(r.error(), false);
+
+  if (cmdline.grow) {
+    auto grown = system.grow_filesystem(root, *device, root + std::string(kStateDir));
+    if (!grown) system.print("cairn: cannot grow the state file system: " + grown.error().message + ", ignoring");
+    else if (grown->grew())
+      system.print(fmt::format("cairn: the file system on {} grew from {} to {}", *device,
+                               format_size(grown->before), format_size(grown->after)));
+  }
 
   const std::string state = root + std::string(kStateDir) + "/";
   timeline.step("reading " + bootloader::generation_manifest(n));
@@ -415,6 +418,11 @@ Ending run_init(const Init& init) {
 
   timeline.step("assembling the root at " + std::string(kSysroot));
   if (auto r = assemble_root(root, system); !r) return failed(r.error(), true);
+  if (!manifest->persist_files.empty() || !manifest->persist_directories.empty()) {
+    timeline.step("binding the persisted paths");
+    if (auto r = bind_persisted(root, system, manifest->persist_files, manifest->persist_directories); !r)
+      return failed(r.error(), true);
+  }
   auto program = find_init(root + std::string(kImageDir), cmdline.init);
   if (!program) return failed(program.error(), true);
 

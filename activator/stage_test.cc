@@ -34,7 +34,9 @@ const Lines kBootLog = {
     "mount tmpfs /run tmpfs mode=0755,nosuid,nodev,size=20%,nr_inodes=800k",
     "load /usr/lib/modules/6.1.0-test/kernel/drivers/block/virtio_blk.ko",
     "load /usr/lib/modules/6.1.0-test/kernel/fs/squashfs/squashfs.ko",
+    "grow partition /dev/vda2",
     "mount /dev/vda2 /run/cairn/state ext4 rw",
+    "grow filesystem /dev/vda2 /run/cairn/state",
     "attach /run/cairn/state/generations/3/system.squashfs /dev/loop0",
     "mount /dev/loop0 /run/cairn/image squashfs ro",
     "mount tmpfs /sysroot tmpfs mode=0755",
@@ -96,6 +98,12 @@ class InitTest : public ::testing::Test {
     root_.write(dir + "/manifest.json", R"({"image": {"sha256": ")" + sha256_hex(bytes) + R"(", "size": )" +
                                             std::to_string(bytes.size()) + "}}");
   }
+  /// Generation 3's manifest with `extra` members added.
+  std::string manifest_text(const std::string& extra) const {
+    const std::string bytes = "squashfs bytes of generation 3";
+    return R"({"image": {"sha256": ")" + sha256_hex(bytes) + R"(", "size": )" + std::to_string(bytes.size()) +
+           "}, " + extra + "}";
+  }
   Ending run(std::vector<std::string> args = {}) {
     return run_init(Init{root_.path(), system_, backend_, std::move(args)});
   }
@@ -110,6 +118,56 @@ TEST_F(InitTest, BootsInOrder) {
   EXPECT_EQ(system_.log, concat({kBootLog, kHandover}));
   EXPECT_EQ(system_.console, Lines{});
   EXPECT_EQ(backend_.calls, Lines{});
+}
+
+TEST_F(InitTest, GrowsTheStatePartitionAndSaysSo) {
+  system_.partition_growth = {1ull << 30, 20ull << 30};
+  system_.filesystem_growth = {1ull << 30, 20ull << 30};
+  EXPECT_EQ(run(), Ending::handed_over);
+  EXPECT_EQ(system_.console, (Lines{"cairn: the state partition /dev/vda2 grew from 1.0 GiB to 20.0 GiB",
+                                    "cairn: the file system on /dev/vda2 grew from 1.0 GiB to 20.0 GiB"}));
+}
+
+TEST_F(InitTest, AFailureToGrowIsNotFatal) {
+  system_.grow_error = "cannot open /dev/vda to read its partition table: Permission denied";
+  EXPECT_EQ(run(), Ending::handed_over);
+  EXPECT_EQ(system_.console,
+            (Lines{"cairn: cannot grow the state partition: cannot open /dev/vda to read its partition table: "
+                   "Permission denied, ignoring",
+                   "cairn: cannot grow the state file system: cannot open /dev/vda to read its partition table: "
+                   "Permission denied, ignoring"}));
+}
+
+TEST_F(InitTest, GrowingCanBeSwitchedOff) {
+  set_cmdline("cairn.generation=3 cairn.grow=0");
+  EXPECT_EQ(run(), Ending::handed_over);
+  EXPECT_EQ(std::ranges::count_if(system_.log, [](const std::string& l) { return l.starts_with("grow "); }), 0);
+}
+
+TEST_F(InitTest, BindsThePersistedPaths) {
+  root_.write("run/cairn/state/generations/3/manifest.json",
+              manifest_text(R"("persist": {"files": ["/etc/ssh/ssh_host_ed25519_key"], "directories": ["/srv"]})"));
+  EXPECT_EQ(run(), Ending::handed_over);
+  Lines binds;
+  for (const std::string& l : system_.log)
+    if (l.starts_with("mount /run/cairn/state/persist")) binds.push_back(l);
+  EXPECT_EQ(binds, (Lines{"mount /run/cairn/state/persist/srv /sysroot/srv - bind",
+                          "mount /run/cairn/state/persist/etc/ssh/ssh_host_ed25519_key "
+                          "/sysroot/etc/ssh/ssh_host_ed25519_key - bind"}));
+  // After the rest of the root, before the handover.
+  auto first_bind = std::ranges::find(system_.log, binds.front());
+  auto home = std::ranges::find(system_.log, "mount /run/cairn/state/root /sysroot/root - bind");
+  EXPECT_LT(home, first_bind);
+  EXPECT_LT(first_bind, std::ranges::find(system_.log, "move /dev /sysroot/dev"));
+}
+
+TEST_F(InitTest, AKeptPathThatCannotBeBoundFallsBack) {
+  root_.write("run/cairn/state/generations/3/manifest.json",
+              manifest_text(R"("persist": {"directories": ["/srv"]})"));
+  root_.write("run/cairn/state/persist/srv", "a file where a directory should be");
+  backend_.state.entries = {FakeBackend::entry(3, 2), FakeBackend::entry(2, std::nullopt)};
+  EXPECT_EQ(run(), Ending::rebooted);
+  EXPECT_EQ(backend_.calls, Lines{"mark_bad /run/cairn/esp 3"});
 }
 
 TEST_F(InitTest, PassesInitsArgumentsOn) {
@@ -188,6 +246,7 @@ TEST_F(InitTest, DebugPrintsEachStepsTime) {
                                  "cairn: [+1.000 s] reading the kernel command line",
                                  "cairn: [+1.000 s] loading the kernel modules",
                                  "cairn: [+1.000 s] waiting for the state partition (LABEL=cairn-state)",
+                                 "cairn: [+1.000 s] growing the state partition /dev/vda2",
                                  "cairn: [+1.000 s] mounting the state partition /dev/vda2",
                                  "cairn: [+1.250 s] reading generations/3/manifest.json",
                                  "cairn: [+1.250 s] checking generations/3/system.squashfs",
@@ -212,7 +271,7 @@ TEST_F(InitTest, CorruptImageIsMarkedBadAndTheMachineReboots) {
                        sha256_hex("squashfs bytes of generation 4") + ", expected " +
                        sha256_hex("squashfs bytes of generation 3") + "); booting the last good generation",
                    "cairn: generation 3 is marked bad; rebooting"}));
-  EXPECT_EQ(system_.log, concat({Lines(kBootLog.begin(), kBootLog.begin() + 7), kMarkBad}));
+  EXPECT_EQ(system_.log, concat({Lines(kBootLog.begin(), kBootLog.begin() + 9), kMarkBad}));
   EXPECT_EQ(backend_.reads, Lines{"/run/cairn/esp"});
   EXPECT_EQ(backend_.calls, Lines{"mark_bad /run/cairn/esp 3"});
   EXPECT_FALSE(root_.exists("run/cairn/state/generations/3/verified"));

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "activator/grow.hh"
 #include "base/error.hh"
 
 namespace cairn::activator {
@@ -61,6 +62,15 @@ class System {
   /// again when its last user goes; returns the device ("/dev/loop0",
   /// without the root prefix; the devices are under root/dev).
   [[nodiscard]] virtual Result<std::string> attach_loop(const std::string& root, const std::string& image) = 0;
+
+  /// Grows the partition `device` ("/dev/vda2", without the root prefix)
+  /// into the free space after it on its disk (grow.hh's grow_partition,
+  /// the disk and partition number found through root/sys/class/block).
+  [[nodiscard]] virtual Result<Growth> grow_partition(const std::string& root, const std::string& device) = 0;
+  /// Grows the ext4 file system on `device` (without the root prefix),
+  /// mounted at `mountpoint` (a full path), to its partition's size.
+  [[nodiscard]] virtual Result<Growth> grow_filesystem(const std::string& root, const std::string& device,
+                                                       const std::string& mountpoint) = 0;
 
   /// The running kernel's release (uname -r).
   virtual std::string kernel_release() = 0;

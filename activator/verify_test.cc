@@ -24,7 +24,8 @@ class CheckImage : public ::testing::Test {
   void SetUp() override {
     bytes_ = image_bytes();
     dir_.write("system.squashfs", bytes_);
-    manifest_ = Manifest{sha256_hex(bytes_), bytes_.size()};
+    manifest_.image_sha256 = sha256_hex(bytes_);
+    manifest_.image_size = bytes_.size();
   }
   std::string image() const { return dir_.path() + "/system.squashfs"; }
   std::string marker() const { return dir_.path() + "/verified"; }

@@ -37,5 +37,6 @@ inline constexpr std::string_view kGenerationParam = "cairn.generation";  ///< =
 inline constexpr std::string_view kStateParam = "cairn.state";            ///< =LABEL=…|UUID=…|PARTUUID=…
 inline constexpr std::string_view kDebugParam = "cairn.debug";
 inline constexpr std::string_view kShellParam = "cairn.shell";
+inline constexpr std::string_view kGrowParam = "cairn.grow";              ///< =0: keep the state partition's size
 
 }  // namespace cairn::bootloader

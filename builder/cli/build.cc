@@ -225,6 +225,10 @@ Result<BuiltSystem> Builder::build() {
                                          generations::kComposeVersion, activator_hash));
   m.source_date_epoch = *epoch;
   m.boot = ev->closure.value("boot", nlohmann::json::object());
+  if (const nlohmann::json persist = ev->closure.value("persist", nlohmann::json::object()); persist.is_object()) {
+    m.persist.files = persist.value("files", std::vector<std::string>{});
+    m.persist.directories = persist.value("directories", std::vector<std::string>{});
+  }
   m.build_inputs = {{"cairn", CAIRN_VERSION}, {"suite", host.suite}, {"release-date", index->second.date},
                     {"in-release", index->second.in_release_sha256}, {"activator", activator_hash}};
   for (const debian::ResolvedPackage& p : host.packages)

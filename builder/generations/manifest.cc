@@ -102,6 +102,7 @@ json to_json(const Manifest& m) {
       {"gids", m.gids},
       {"alternatives", m.alternatives},
       {"boot", m.boot},
+      {"persist", {{"files", m.persist.files}, {"directories", m.persist.directories}}},
       {"buildInputs", m.build_inputs},
   };
 }
@@ -162,6 +163,14 @@ Result<Manifest> manifest_from_json(const json& j, std::string_view file) {
   const json* boot = nullptr;
   TRY_SET(boot, r.member(j, "", "boot"));
   m.boot = *boot;
+  // Absent in systems built before compose version 3: nothing persisted.
+  if (j.contains("persist")) {
+    const json* persist = nullptr;
+    TRY_SET(persist, r.member(j, "", "persist"));
+    if (!persist->is_object()) return std::unexpected(r.error("persist", "an object"));
+    TRY_SET(m.persist.files, r.strings(*persist, "persist", "files"));
+    TRY_SET(m.persist.directories, r.strings(*persist, "persist", "directories"));
+  }
   TRY_SET(m.build_inputs, r.map<std::string>(j, "", "buildInputs"));
   return m;
 }

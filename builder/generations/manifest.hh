@@ -32,7 +32,7 @@ namespace cairn::generations {
 
 /// Bumped whenever compose or the image format changes what a build makes
 /// from the same inputs, so that no earlier system is taken for current.
-inline constexpr int kComposeVersion = 2;
+inline constexpr int kComposeVersion = 3;
 
 struct ManifestPackage {
   std::string name;
@@ -90,6 +90,13 @@ struct Manifest {
   std::map<std::string, uint32_t> gids;  ///< group name → gid
   /// Alternatives chosen: name → path.
   std::map<std::string, std::string> alternatives;
+  /// environment.persist: absolute paths the activator keeps on the state
+  /// partition (persist/<path>) and binds into every generation. Sorted.
+  struct Persist {
+    std::vector<std::string> files;
+    std::vector<std::string> directories;
+    bool operator==(const Persist&) const = default;
+  } persist;
   /// The closure's boot settings, verbatim (loader, timeout, tries, …).
   nlohmann::json boot = nlohmann::json::object();
   /// What else went in: "cairn" (version), "suite", "release-date", ….

@@ -13,6 +13,8 @@ let
   cfg = config.environment.persist;
 
   absolute = p: lib.hasPrefix "/" p && !(builtins.elem ".." (lib.splitString "/" p));
+  # /usr is the generation's image, read-only and replaced as a whole; / itself cannot be bound.
+  inImage = p: p == "/" || p == "/usr" || lib.hasPrefix "/usr/" p;
   alreadyKept = p: builtins.any (d: p == d || lib.hasPrefix "${d}/" p) [ "/var" "/home" "/root" ];
   all = cfg.files ++ cfg.directories;
 in
@@ -47,6 +49,10 @@ in
       {
         assertion = builtins.all absolute all;
         message = "environment.persist: paths must be absolute and without \"..\": ${builtins.toJSON (builtins.filter (p: !absolute p) all)}.";
+      }
+      {
+        assertion = !(builtins.any inImage all);
+        message = "environment.persist: ${builtins.toJSON (builtins.filter inImage all)} cannot be kept: / and /usr belong to the generation's read-only image; persist a path under /etc, /srv, /opt or another top-level directory instead.";
       }
     ];
 
