@@ -17,7 +17,7 @@
 #include "activator/stage.hh"
 #include "activator/system.hh"
 #include "bootloader/efivar.hh"
-#include "bootloader/systemd_boot.hh"
+#include "bootloader/detect.hh"
 
 namespace {
 
@@ -36,13 +36,14 @@ constexpr std::string_view kUsage =
     "Options:\n"
     "  -h, --help   show this text\n";
 
-// The boot loader's backend. The initramfs has no efivarfs, and marking an
+// The boot loader's backend, whichever wrote the boot partition
+// (bootloader/detect.hh). The initramfs has no efivarfs, and marking an
 // entry bad needs none; the running system passes its variables when it has
 // them (status shows a LoaderEntryDefault or one-shot).
 std::unique_ptr<cairn::bootloader::Backend> make_backend(bool initramfs) {
   std::string efivars(cairn::bootloader::kEfivarsDir);
   if (initramfs || ::access(efivars.c_str(), F_OK) != 0) efivars.clear();
-  return std::make_unique<cairn::bootloader::SystemdBoot>(efivars);
+  return std::make_unique<cairn::bootloader::DetectingBackend>(efivars);
 }
 
 [[noreturn]] void run_as_init(int argc, char** argv) {

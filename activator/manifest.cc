@@ -48,7 +48,7 @@ Result<Manifest> parse_manifest(std::string_view text) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
     // "[json.exception.parse_error.101] parse error at line 1, …": keep what follows the tag.
     std::string what = e.what();
     if (auto close = what.find("] "); what.starts_with("[json.exception") && close != std::string::npos)

@@ -52,6 +52,7 @@ TEST(Manifest, Errors) {
       {"{\"image\": ", "not valid JSON: parse error at line 1, column 11: syntax error while parsing value - "
                        "unexpected end of input; expected '[', '{', or a literal"},
       {"[]", "no \"image\" object"},
+      {R"({"image": {"size": 1e400}})", "not valid JSON: number overflow parsing '1e400'"},
       {"{}", "no \"image\" object"},
       {R"({"image": "x"})", "no \"image\" object"},
       {R"({"image": {"size": 1}})", "image.sha256 is missing"},

@@ -18,8 +18,10 @@ std::string set_loader_conf_value(std::string_view text, std::string_view key, s
   bool done = false;
   size_t pos = 0;
   while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
+    // Lines end at "\n", "\r\n" or a lone "\r", as systemd-boot splits them.
+    size_t end = text.find_first_of("\r\n", pos);
     size_t next = end == std::string_view::npos ? text.size() : end + 1;
+    if (end != std::string_view::npos && text[end] == '\r' && next < text.size() && text[next] == '\n') ++next;
     std::string_view line = text.substr(pos, next - pos);
     pos = next;
     auto kv = split_conf_line(line.substr(0, line.find_first_of("\r\n")));
@@ -29,7 +31,7 @@ std::string set_loader_conf_value(std::string_view text, std::string_view key, s
       continue;
     }
     out += line;
-    if (!line.ends_with('\n')) out += '\n';
+    if (!line.ends_with('\n') && !line.ends_with('\r')) out += '\n';
   }
   if (!done) out += setting;
   return out;

@@ -80,6 +80,7 @@
 #     package        string                   the kernel package's name
 #     params         [string]                 the command line, in order
 #     initrdModules  [string]                 sorted module names for the initramfs
+#     rescueShell    bool                     busybox in the initramfs (cairn.shell)
 #   }
 #
 #   boot = {
@@ -220,6 +221,7 @@ let
       package = packageName config.boot.kernel.package;
       inherit (config.boot.kernel) params;
       initrdModules = sortedUnique config.boot.kernel.initrdModules;
+      inherit (config.boot.kernel) rescueShell;
     };
 
     boot = {

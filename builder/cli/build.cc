@@ -318,7 +318,7 @@ Result<BuiltSystem> Builder::build() {
     if (!sys->kernel_version.empty() && !activator.empty()) {
       passes_.start("making the initramfs");
       auto entries = images::activator_initramfs(staging, activator, sys->initrd_modules, sys->kernel_version,
-                                                 /*with_busybox=*/false);
+                                                 ev->closure["kernel"].value("rescueShell", false));
       if (!entries) return error(entries.error().message);
       images::InitramfsOptions io;
       io.zstd_level = 9;  // 0.7 s; 19 saves 1 MB and takes 20 s (images/initramfs.hh)

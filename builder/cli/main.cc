@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   cairn::cli::register_build(app, job.run);
   cairn::cli::register_image(app, job.run);
   cairn::cli::register_vm(app, job.run);
+  cairn::cli::register_flash(app, job.run);
   cairn::cli::register_generations(app, job.run);
   cairn::cli::register_diff(app, job.run);
   cairn::cli::register_gc(app, job.run);

@@ -34,6 +34,9 @@ void register_build(CLI::App& app, VerbResult& run);
 void register_image(CLI::App& app, VerbResult& run);
 void register_vm(CLI::App& app, VerbResult& run);
 
+/// Registers `cairn flash`.
+void register_flash(CLI::App& app, VerbResult& run);
+
 /// Registers `cairn generations`, `cairn diff` and `cairn gc`.
 void register_generations(CLI::App& app, VerbResult& run);
 void register_diff(CLI::App& app, VerbResult& run);

@@ -69,7 +69,8 @@ class Reader {
         problem(where, fmt::format("missing \"{}\"", key));
         return false;
       }
-    for (const auto& [key, _] : value.items()) {
+    for (const auto& item : value.items()) {
+      const std::string& key = item.key();
       auto known = [&](std::initializer_list<std::string_view> keys) {
         return std::find(keys.begin(), keys.end(), key) != keys.end();
       };
@@ -216,8 +217,9 @@ Result<LockFile> parse_lock_file(std::string_view text, std::string_view path) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     // "[json.exception.parse_error.101] parse error at line 3, column 5: …"
+    // (or out_of_range.406 for a number too large for a double)
     std::string what = e.what();
     if (auto bracket = what.find("] ");
         what.starts_with("[json.exception") && bracket != std::string::npos)

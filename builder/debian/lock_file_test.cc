@@ -149,6 +149,7 @@ TEST(LockFile, ErrorsNameTheFileAndThePlace) {
        "object key - "
        "unexpected end of input; expected string literal"},
       {"[]", "cairn.lock: expected a JSON object"},
+      {"{\"version\": 1e400}", "cairn.lock: not valid JSON: number overflow parsing '1e400'"},
       {"{}", "cairn.lock: missing \"version\""},
       {edited("\"version\": 1", "\"version\": 2"),
        "cairn.lock: version 2 is not supported (this cairn reads version 1)"},

@@ -359,7 +359,9 @@ Result<std::chrono::sys_seconds> parse_release_date(std::string_view text) {
   year_month_day ymd{year{std::stoi(std::string(year_s))},
                      std::chrono::month{static_cast<unsigned>(month - std::begin(month_names) + 1)},
                      day{static_cast<unsigned>(std::stoi(std::string(day_s)))}};
-  if (!ymd.ok()) return bad();
+  // An archive signed before 1970 is no archive: such a year is a typo or
+  // corruption (and would not format back the same).
+  if (!ymd.ok() || ymd.year() < year{1970}) return bad();
   return sys_days{ymd} + hours{h} + minutes{m} + seconds{s} - minutes{offset_minutes};
 }
 

@@ -501,7 +501,8 @@ TEST(ReleaseDate, ParsesAndFormats) {
   for (std::string_view bad : {"", "yesterday", "Sat, 10 Jun 2023 08:55:37", "Sat, 10 Jun 2023 08:55 UTC",
                                "Sat, 31 Jun 2023 08:55:37 UTC", "Sat, 10 Jux 2023 08:55:37 UTC",
                                "Sat, 10 Jun 23 08:55:37 UTC", "Sat, 10 Jun 2023 24:00:00 UTC",
-                               "Sat, 10 Jun 2023 08:55:37 CEST", "Fri, 29 Feb 2023 00:00:00 UTC"}) {
+                               "Sat, 10 Jun 2023 08:55:37 CEST", "Fri, 29 Feb 2023 00:00:00 UTC",
+                               "Sat, 01 Jan 0999 00:00:00 UTC", "Thu, 01 Jan 0000 00:30:00 +0100"}) {
     auto got = parse_release_date(bad);
     EXPECT_FALSE(got) << bad;
   }

@@ -837,7 +837,18 @@ Result<Resolution> Universe::resolve(const ResolveRequest& request) {
     }
     return fail(join(lines, "\n"));
   }
-  return u.collect(solver.get(), roots, request.recommends);
+  Resolution out = u.collect(solver.get(), roots, request.recommends);
+  // libsolv gives names such as "pattern:x" a meaning of its own and may
+  // leave them out of the transaction without a problem: say so rather than
+  // hand back a set that lacks what was asked for.
+  for (const std::string& name : requested)
+    if (std::none_of(out.packages.begin(), out.packages.end(),
+                     [&](const ResolvedPackage& pkg) { return pkg.name == name; }))
+      errors.push_back(fmt::format("cannot install {}: the resolver did not select it (libsolv reserves names "
+                                   "like pattern:…, patch:… and product:…; Debian package names have no colon)",
+                                   name));
+  if (!errors.empty()) return fail(join(errors, "\n"));
+  return out;
 }
 
 Resolution Universe::Impl::collect(Solver* solv,

@@ -88,6 +88,16 @@ TEST(Resolver, PlainDependencies) {
   EXPECT_EQ(resolve_names(u, request({"a"})), (Names{"a", "b", "c"}));
 }
 
+TEST(Resolver, ANameLibsolvReservesIsAnErrorNotASilentGap) {
+  // Found by fuzzing: libsolv leaves "pattern:…" out of the transaction.
+  Universe u = load(pkg("pattern:x", "1") + pkg("a", "1"));
+  auto got = u.resolve(request({"a", "pattern:x"}));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().message,
+            "cannot install pattern:x: the resolver did not select it (libsolv reserves names like pattern:…, "
+            "patch:… and product:…; Debian package names have no colon)");
+}
+
 TEST(Resolver, ResultCarriesThePackagesEntry) {
   Universe u = load(pkg("hello", "2.10-3") + pkg("hello-doc", "2.10-3", "", "all"));
   auto r = u.resolve(request({"hello-doc", "hello"}));

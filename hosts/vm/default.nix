@@ -29,6 +29,12 @@
     "virtio_pci" "virtio_blk" "ext4" "vfat" "nls_ascii" "nls_cp437" "squashfs" "loop" "overlay"
   ];
 
+  # A shell in the initramfs for when nothing boots (with cairn.shell on the
+  # kernel command line), and a directory kept across generations: the
+  # end-to-end tests check both.
+  boot.kernel.rescueShell = true;
+  environment.persist.directories = [ "/srv/cairn-e2e" ];
+
   # One ordinary user, so tests can check the generated passwd and a home
   # on the state partition. Password "cairn" (openssl passwd -6).
   users.users.tester = {

@@ -59,6 +59,18 @@ in
       description = "Kernel modules never loaded automatically (/etc/modprobe.d).";
     };
 
+    rescueShell = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Put a shell (busybox-static) into the initramfs. When a generation
+        cannot boot and there is no other generation to fall back to, the
+        activator starts it if the kernel command line says `cairn.shell`
+        (add the word from the boot menu's editor, or to boot.kernel.params
+        to always allow it). Anyone at the console then has a root shell.
+      '';
+    };
+
     sysctl = mkOption {
       type = types.attrsOf (types.oneOf [ types.str types.int types.bool ]);
       default = { };
@@ -68,6 +80,8 @@ in
   };
 
   config = {
+    environment.systemPackages = lib.optional cfg.rescueShell pkgs.busybox-static;
+
     boot.kernel.initrdModules = [
       # File systems and the generation image.
       # (nls_ascii: Debian's default FAT iocharset, for mounting the ESP.)
