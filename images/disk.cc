@@ -466,7 +466,8 @@ struct Plan {
 Result<Plan> plan_disk(const DiskLayout& l, const TreeUsage& state_usage) {
   Plan p;
   p.esp = {1, kMiB, l.esp_size};
-  uint64_t around = 2 * kMiB;  // primary GPT before, backup GPT after
+  // The primary table before the partitions; with GPT the backup after them.
+  uint64_t around = l.table == PartitionTable::gpt ? 2 * kMiB : kMiB;
   uint64_t state = l.state_size;
   if (state == 0) {
     uint64_t fit = fit_state_size(state_usage);
@@ -822,13 +823,45 @@ Result<void> add_partition(fdisk_context* cxt, const PartitionInfo& where, const
   return {};
 }
 
-/// Writes the protective MBR and both GPTs into the disk file `fd`.
-Result<void> write_gpt(int fd, const std::string& path, const DiskLayout& l, const Plan& p) {
+/// Writes an MBR ("dos" label) with the boot partition active into `fd`.
+Result<void> write_mbr(fdisk_context* cxt, const DiskLayout& l, const Plan& p) {
+  int rc = 0;
+  if ((rc = fdisk_create_disklabel(cxt, "dos")) != 0) return fail(fdisk_error("cannot create an MBR", rc));
+  std::string id = "0x" + lower(l.disk_guid.substr(0, 8));
+  if ((rc = fdisk_set_disklabel_id_from_string(cxt, id.c_str())) != 0)
+    return fail(fdisk_error("cannot set the disk identifier", rc));
+  for (const auto& [where, code] : {std::pair{p.esp, 0x0cu}, std::pair{p.state, 0x83u}}) {
+    std::unique_ptr<fdisk_partition, PartitionFree> pa(fdisk_new_partition());
+    std::unique_ptr<fdisk_parttype, TypeFree> type(fdisk_label_get_parttype_from_code(fdisk_get_label(cxt, nullptr), code));
+    if (!pa || !type) return fail("out of memory");
+    if ((rc = fdisk_partition_set_partno(pa.get(), where.number - 1)) ||
+        (rc = fdisk_partition_set_start(pa.get(), where.offset / kSectorSize)) ||
+        (rc = fdisk_partition_set_size(pa.get(), where.size / kSectorSize)) ||
+        (rc = fdisk_partition_size_explicit(pa.get(), 1)) || (rc = fdisk_partition_set_type(pa.get(), type.get())))
+      return fail(fdisk_error(fmt::format("cannot describe partition {}", where.number), rc));
+    size_t partno = 0;
+    if ((rc = fdisk_add_partition(cxt, pa.get(), &partno)) != 0)
+      return fail(fdisk_error(fmt::format("cannot add partition {}", where.number), rc));
+  }
+  if ((rc = fdisk_toggle_partition_flag(cxt, 0, DOS_FLAG_ACTIVE)) != 0)
+    return fail(fdisk_error("cannot mark the boot partition active", rc));
+  return {};
+}
+
+/// Writes the partition table into the disk file `fd`: the protective MBR
+/// and both GPTs, or an MBR (DiskLayout::table).
+Result<void> write_table(int fd, const std::string& path, const DiskLayout& l, const Plan& p) {
   std::unique_ptr<fdisk_context, ContextFree> cxt(fdisk_new_context());
   if (!cxt) return fail("out of memory");
   int rc = fdisk_assign_device_by_fd(cxt.get(), fd, path.c_str(), 0);
   if (rc != 0) return fail(fdisk_error("cannot open " + path + " with libfdisk", rc));
   fdisk_disable_dialogs(cxt.get(), 1);
+  if (l.table == PartitionTable::mbr) {
+    if (auto ok = write_mbr(cxt.get(), l, p); !ok) return ok;
+    if ((rc = fdisk_write_disklabel(cxt.get())) != 0) return fail(fdisk_error("cannot write the MBR", rc));
+    fdisk_deassign_device(cxt.get(), 1);
+    return {};
+  }
   if ((rc = fdisk_create_disklabel(cxt.get(), "gpt")) != 0)
     return fail(fdisk_error("cannot create a GPT", rc));
   if ((rc = fdisk_set_disklabel_id_from_string(cxt.get(), lower(l.disk_guid).c_str())) != 0)
@@ -887,7 +920,7 @@ Result<DiskInfo> make(const DiskLayout& l, const std::string& output) {
   if (auto ok = copy_into(*work / "state.img", disk->fd(), plan->state.offset, plan->state.size);
       !ok)
     return std::unexpected(ok.error().context("copying the state partition into the disk"));
-  if (auto ok = write_gpt(disk->fd(), disk->path(), l, *plan); !ok)
+  if (auto ok = write_table(disk->fd(), disk->path(), l, *plan); !ok)
     return std::unexpected(ok.error().context("writing the partition table"));
   if (::fchmod(disk->fd(), 0644) != 0 || ::fsync(disk->fd()) != 0)
     return fail(errno_text("cannot sync", disk->path()));

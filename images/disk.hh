@@ -28,8 +28,19 @@ namespace cairn::images {
 
 inline constexpr uint64_t kMiB = uint64_t{1} << 20;
 
+/// The partition table. GPT for UEFI PCs; MBR ("dos") where the firmware
+/// reads nothing else — the Raspberry Pi's boot ROM and firmware look for
+/// a FAT partition in an MBR. With MBR the boot partition is type 0x0c
+/// (FAT32 LBA) and marked active (U-Boot's distro boot scans active
+/// partitions first), the state partition type 0x83, the disk identifier
+/// is the first 8 hex digits of `disk_guid` (PARTUUIDs read "<id>-01",
+/// "<id>-02"), partition names and UUIDs do not exist, and there is no
+/// backup table at the end.
+enum class PartitionTable { gpt, mbr };
+
 /// What goes on the disk. Sizes are in bytes and whole MiB.
 struct DiskLayout {
+  PartitionTable table = PartitionTable::gpt;
   /// The ESP's size; at least 34 MiB (below that FAT32 has fewer than the
   /// 65,525 clusters firmware needs to see FAT32).
   uint64_t esp_size = 256 * kMiB;
@@ -38,7 +49,7 @@ struct DiskLayout {
   /// quarter of the content, at least 64 MiB). At least 16 MiB when set.
   uint64_t state_size = 0;
   /// The disk's size. 0 = the partitions plus 2 MiB (the first MiB for the
-  /// primary GPT, the last for the backup). When it is larger than that and
+  /// primary GPT, the last for the backup; 1 MiB with MBR). When it is larger than that and
   /// `state_size` is set, the rest stays free after the state partition.
   uint64_t total_size = 0;
 

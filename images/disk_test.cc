@@ -323,6 +323,40 @@ TEST(DiskImage, BlkidFindsTheLabelsAndFileSystemUuidsInEachPartition) {
   EXPECT_EQ(whole["PTUUID"], kDiskGuid);
 }
 
+TEST(DiskImage, AnMbrForTheRaspberryPiWithTheBootPartitionActive) {
+  SKIP_WITHOUT_DISK_TOOLS();
+  TempDir tmp;
+  stage_esp(tmp / "esp", false);
+  stage_state(tmp / "state", false);
+  DiskLayout layout = test_layout(tmp / "esp", tmp / "state");
+  layout.table = PartitionTable::mbr;
+  auto info = make_disk_image(layout, tmp / "disk.img");
+  ASSERT_TRUE(info) << info.error().message;
+  // No backup table at the end.
+  EXPECT_EQ(info->size, info->state.offset + info->state.size);
+
+  std::unique_ptr<fdisk_context, void (*)(fdisk_context*)> cxt(fdisk_new_context(), fdisk_unref_context);
+  ASSERT_EQ(fdisk_assign_device(cxt.get(), (tmp / "disk.img").c_str(), 1), 0);
+  EXPECT_TRUE(fdisk_is_label(cxt.get(), DOS));
+  char* id = nullptr;
+  ASSERT_EQ(fdisk_get_disklabel_id(cxt.get(), &id), 0);
+  EXPECT_EQ(std::string(id), "0x" + kDiskGuid.substr(0, 8));
+  std::free(id);
+  const unsigned codes[] = {0x0c, 0x83};
+  for (size_t i = 0; i < 2; ++i) {
+    fdisk_partition* pa = nullptr;
+    ASSERT_EQ(fdisk_get_partition(cxt.get(), i, &pa), 0);
+    EXPECT_EQ(fdisk_parttype_get_code(fdisk_partition_get_type(pa)), codes[i]);
+    EXPECT_EQ(fdisk_partition_get_start(pa) * 512, i == 0 ? info->esp.offset : info->state.offset);
+    EXPECT_EQ(fdisk_partition_is_bootable(pa), i == 0 ? 1 : 0);
+    fdisk_unref_partition(pa);
+  }
+  auto whole = blkid(tmp / "disk.img", {0, 0, info->size});
+  EXPECT_EQ(whole["PTTYPE"], "dos");
+  EXPECT_EQ(blkid(tmp / "disk.img", info->esp)["LABEL"], "ESP");
+  EXPECT_EQ(blkid(tmp / "disk.img", info->state)["LABEL"], "cairn-state");
+}
+
 // --- what the partitions hold ---------------------------------------------
 
 TEST(DiskImage, FilesReadBackFromBothPartitions) {

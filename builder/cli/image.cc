@@ -1,7 +1,9 @@
 // `cairn image --host NAME [-o FILE] [--size SIZE] [--all-generations]`: a
-// bootable GPT disk image of the host, made without root — an ESP with
-// systemd-boot (from the host's own systemd-boot-efi package) and one boot
-// entry per generation, and the state partition (label cairn-state)
+// bootable disk image or SD card of the host, made without root — a FAT boot
+// partition with the host's boot loader (boot_partition.hh: systemd-boot on
+// a GPT disk for PCs; U-Boot's extlinux menu, and on a Raspberry Pi its
+// firmware, on an MBR disk) and one boot entry per generation, and the
+// state partition (label cairn-state)
 // holding generations/<N>/{system.squashfs,manifest.json}, empty var/,
 // home/, root/ and an empty machine-id that the first boot fills in.
 //
@@ -21,7 +23,7 @@
 
 #include "base/hash.hh"
 #include "bootloader/layout.hh"
-#include "bootloader/systemd_boot.hh"
+#include "builder/cli/boot_partition.hh"
 #include "builder/cli/build.hh"
 #include "builder/cli/image.hh"
 #include "builder/cli/verbs.hh"
@@ -98,11 +100,6 @@ Result<DiskImage> make_host_image(const ImageOptions& opts) {
   if (current.kernel.initrd.empty())
     return fail(fmt::format("generation {} of {} has no initramfs (no cairn-activate for {}); it cannot boot",
                             built->generation.number, opts.host, current.architecture));
-  std::string loader = current.boot.value("loader", "");
-  if (loader != "systemd-boot")
-    return fail(fmt::format("{} boots with {}; `cairn image` makes UEFI disks with systemd-boot only so far",
-                            opts.host, loader.empty() ? "no boot loader" : loader));
-
   auto store_root = debian::Store::default_root(opts.store);
   if (!store_root) return std::unexpected(store_root.error());
   auto store = debian::Store::open(*store_root);
@@ -142,20 +139,13 @@ Result<DiskImage> make_host_image(const ImageOptions& opts) {
   std::ofstream(state + "/machine-id").close();  // the first boot writes the id here
   ::chmod((state + "/machine-id").c_str(), 0444);
 
-  // The boot loader from the target's own systemd-boot-efi.
-  std::string efi_tree;
-  for (const generations::ManifestPackage& p : current.packages)
-    if (p.name == "systemd-boot-efi") efi_tree = store->pkg_path(p.sha256, p.name, p.version, p.architecture) + "/root";
-  if (efi_tree.empty())
-    return fail(fmt::format("{} does not install systemd-boot-efi, which holds the boot loader; boot.loader.type = "
-                            "\"systemd-boot\" adds it — run `cairn lock --host {}`",
-                            opts.host, opts.host));
-  bootloader::SystemdBoot backend;
   bootloader::LoaderSettings settings;
   settings.timeout = current.boot.value("timeout", 3u);
   if (current.boot.contains("configurationLimit") && current.boot["configurationLimit"].is_number())
     settings.limit = current.boot["configurationLimit"].get<uint32_t>();
-  if (auto r = backend.install(esp, efi_tree, settings); !r) return std::unexpected(r.error().context("installing systemd-boot"));
+  auto boot = prepare_boot_partition(esp, opts.host, current, *store, settings);
+  if (!boot) return std::unexpected(boot.error());
+  bootloader::Backend& backend = *boot->backend;
 
   std::string inputs;
   for (const auto& [g, m] : gens) {
@@ -169,7 +159,7 @@ Result<DiskImage> make_host_image(const ImageOptions& opts) {
                               m.kernel.version);
     entry.options = kernel_options(m, g.number);
     bool newest = g.number == built->generation.number;
-    if (newest) entry.tries_left = m.boot.value("tries", 3u);
+    if (newest && boot->trials) entry.tries_left = m.boot.value("tries", 3u);
     if (auto r = backend.write_entry(esp, entry, g.system_dir + "/" + m.kernel.file, g.system_dir + "/" + m.kernel.initrd,
                                      settings);
         !r)
@@ -179,6 +169,7 @@ Result<DiskImage> make_host_image(const ImageOptions& opts) {
 
   std::string h = sha256_hex(opts.host + "\n" + inputs);
   images::DiskLayout layout;
+  layout.table = boot->table;
   layout.esp_dir = esp;
   layout.state_dir = state;
   layout.esp_label = std::string(bootloader::kEspLabel);

@@ -1,6 +1,7 @@
-# A home server on a Raspberry Pi 4: aarch64, booted by the Pi firmware
-# (tryboot for trial generations), SSH with keys only, no desktop. Its serial
-# console is the UART on GPIO 14/15 (ttyS1 with Debian's kernel).
+# A home server on a Raspberry Pi 4: aarch64, the firmware starts U-Boot,
+# whose menu lists the generations and counts a new one's tries; SSH with
+# keys only, no desktop. Its serial console is the UART on GPIO 14/15 (ttyS1
+# with Debian's kernel). hosts/server-qemu is the same machine for QEMU.
 { config, lib, pkgs, host, ... }:
 
 {

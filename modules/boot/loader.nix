@@ -17,7 +17,7 @@ in
       type = types.enum [ "systemd-boot" "extlinux" "rpi-tryboot" ];
       default = if config.system.platform == "aarch64-linux" then "extlinux" else "systemd-boot";
       defaultText = lib.literalExpression
-        ''"rpi-tryboot" with hardware.raspberryPi (model 4 or 5), else "extlinux" on aarch64-linux, else "systemd-boot"'';
+        ''"extlinux" on aarch64-linux (the Raspberry Pi included), else "systemd-boot"'';
       description = ''
         The boot loader: "systemd-boot" (UEFI; Boot Loader Specification
         entries with boot counting in their file names), "extlinux"

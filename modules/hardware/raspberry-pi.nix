@@ -2,11 +2,13 @@
 #
 # The Pi's firmware (raspi-firmware, from the non-free-firmware component)
 # starts Debian's arm64 kernel directly, with the upstream device tree for
-# the model; cairn writes config.txt (these lines plus the ones selecting the
-# generation) and uses the firmware's tryboot for trial boots (Pi 4 and 5).
-# With boot.loader.type = "extlinux" (the default on the Pi 3, whose firmware
-# has no tryboot), U-Boot (u-boot-rpi) is started instead and shows a menu of
-# generations.
+# the model; cairn writes config.txt. By default (boot.loader.type =
+# "extlinux") the firmware starts U-Boot (u-boot-rpi), which shows a menu of
+# generations and counts a new generation's tries itself. With
+# "rpi-tryboot" the firmware boots each generation directly and tries a new
+# one once through its tryboot flag — which must be set through the
+# firmware mailbox (/dev/vcio), a driver only the Raspberry Pi kernel has,
+# not Debian's: choose it only with such a kernel.
 #
 # Device tree names are the upstream kernel's (Debian ships those under
 # /usr/lib/linux-image-*/broadcom/): the Pi 3 B is bcm2837-rpi-3-b.dtb
@@ -82,8 +84,8 @@ in
       [ raspi-firmware firmware-brcm80211 ]
       ++ lib.optional (config.boot.loader.type == "extlinux") u-boot-rpi;
 
-    # The Pi 3's firmware has no tryboot: it boots U-Boot and its menu.
-    boot.loader.type = lib.mkDefault (if cfg.model == 3 then "extlinux" else "rpi-tryboot");
+    # U-Boot and its menu: Debian's kernel has no /dev/vcio for tryboot.
+    boot.loader.type = lib.mkDefault "extlinux";
     boot.kernel.initrdModules = model.initrdModules;
     services.getty.serialConsole = lib.mkDefault model.serial;
 

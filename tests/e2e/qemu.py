@@ -1,8 +1,10 @@
 """A QEMU machine for cairn's end-to-end tests, driven over its serial console.
 
-Boots a disk image through OVMF (UEFI) and systemd-boot under TCG by default
-(this class of machine has a /dev/kvm whose nested virtualization cannot run
-Debian's kernel), with the serial console on a pipe. Tests wait for lines
+Boots a disk image under TCG by default (this class of machine has a
+/dev/kvm whose nested virtualization cannot run Debian's kernel): an x86_64
+PC through OVMF (UEFI) and systemd-boot, or an aarch64 "virt" machine
+(cortex-a72) whose firmware is U-Boot from u-boot-qemu. The serial console
+is on a pipe. Tests wait for lines
 with a timeout, send keys, and read the whole log afterwards. Reboots happen
 inside the same QEMU process, so a test sees a fallback across boots.
 """
@@ -16,6 +18,7 @@ import time
 
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+UBOOT_ARM64 = "/usr/lib/u-boot/qemu_arm64/u-boot.bin"
 
 
 class Timeout(Exception):
@@ -23,21 +26,26 @@ class Timeout(Exception):
 
 
 class Machine:
-    def __init__(self, disk, memory=1024, kvm=False, log_path=None, snapshot=False):
+    def __init__(self, disk, memory=1024, kvm=False, log_path=None, snapshot=False, arch="x86_64"):
         self.disk = disk
         self.work = tempfile.mkdtemp(prefix="cairn-e2e-")
-        self.vars = os.path.join(self.work, "OVMF_VARS.fd")
-        shutil.copyfile(OVMF_VARS, self.vars)
         self.log = ""
         self.log_file = open(log_path, "w") if log_path else None
-        args = [
-            "qemu-system-x86_64", "-machine", "q35", "-m", str(memory), "-smp", "2",
-            "-nographic", "-serial", "stdio", "-monitor", "none",
-            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
-            "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
-            "-drive", f"file={disk},if=virtio,format=raw" + (",snapshot=on" if snapshot else ""),
-            "-nic", "none",
-        ]
+        if arch == "aarch64":
+            args = [
+                "qemu-system-aarch64", "-machine", "virt", "-cpu", "cortex-a72", "-m", str(memory), "-smp", "2",
+                "-nographic", "-serial", "stdio", "-monitor", "none", "-bios", UBOOT_ARM64,
+            ]
+        else:
+            self.vars = os.path.join(self.work, "OVMF_VARS.fd")
+            shutil.copyfile(OVMF_VARS, self.vars)
+            args = [
+                "qemu-system-x86_64", "-machine", "q35", "-m", str(memory), "-smp", "2",
+                "-nographic", "-serial", "stdio", "-monitor", "none",
+                "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+                "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
+            ]
+        args += ["-drive", f"file={disk},if=virtio,format=raw" + (",snapshot=on" if snapshot else ""), "-nic", "none"]
         args += ["-accel", "kvm"] if kvm else ["-accel", "tcg"]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, bufsize=0)
