@@ -26,6 +26,7 @@
 #include "base/files.hh"
 #include "base/hash.hh"
 #include "base/timings.hh"
+#include "builder/cli/activator_path.hh"
 #include "builder/cli/build.hh"
 #include "builder/cli/packages.hh"
 #include "builder/cli/verbs.hh"
@@ -109,32 +110,6 @@ struct TempDir {
   }
 };
 
-// cairn-activate, the program the image and its initramfs carry: the
-// build machine's own build of it ($CAIRN_ACTIVATE, else next to this
-// program in the build tree or the installation). "" when there is none.
-std::string find_activator() {
-  if (const char* env = std::getenv("CAIRN_ACTIVATE"); env && *env) return env;
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "";
-  for (const fs::path& p : {self.parent_path() / "../../activator/cairn-activate",
-                            self.parent_path() / "cairn-activate",
-                            self.parent_path() / "../lib/cairn/cairn-activate"})
-    if (fs::is_regular_file(p, ec)) return fs::weakly_canonical(p, ec).string();
-  return "";
-}
-
-// Debian's name for the build machine's architecture.
-std::string build_architecture() {
-#if defined(__x86_64__)
-  return "amd64";
-#elif defined(__aarch64__)
-  return "arm64";
-#else
-  return "";
-#endif
-}
-
 class Builder {
  public:
   explicit Builder(const BuildOptions& opts) : opts_(opts), passes_(observer()) {}
@@ -207,15 +182,14 @@ Result<BuiltSystem> Builder::build() {
   m.architecture = host.architecture;
   m.closure_hash = sha256_hex(ev->closure_text);
   m.lock_hash = sha256_hex(locked_text(host));
-  // The activator goes into the image when it runs there (same architecture).
-  std::string activator = find_activator();
+  // The activator built for the host's architecture goes into the image and
+  // its initramfs: the build machine's own, or a cross-built one.
+  auto found = find_activator(host.architecture, ActivatorSearch::from_process());
+  if (!found) return error(found.error().message);
+  std::string activator = found->path;
   std::string activator_hash = "none";
   if (activator.empty()) {
-    std::cerr << "warning: cairn-activate was not found (set CAIRN_ACTIVATE); the image will not boot\n";
-  } else if (host.architecture != build_architecture()) {
-    std::cerr << fmt::format("warning: no cairn-activate for {} here (this one is for {}); the image will not boot\n",
-                             host.architecture, build_architecture());
-    activator.clear();
+    std::cerr << "warning: " << found->missing << "; the image will not boot\n";
   } else {
     auto h = sha256_file(activator);
     if (!h) return error(h.error().message);

@@ -186,7 +186,8 @@ Result<DiskImage> make_host_image(const ImageOptions& opts) {
   std::string output = opts.output.empty() ? opts.host + ".img" : opts.output;
   auto disk = images::make_disk_image(layout, output);
   if (!disk) return std::unexpected(disk.error());
-  return DiskImage{output, disk->size, disk->sha256, built->generation.number};
+  return DiskImage{output, disk->size, disk->sha256, built->generation.number, current.architecture,
+                   built->generation.system_dir + "/" + current.kernel.file};
 }
 
 namespace {

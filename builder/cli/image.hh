@@ -22,6 +22,8 @@ struct DiskImage {
   uint64_t size = 0;
   std::string sha256;
   uint64_t generation = 0;  ///< the current generation on it
+  std::string architecture; ///< Debian's name: "amd64", "arm64"
+  std::string kernel;       ///< the current generation's kernel, in the store
 };
 
 /// Builds the host if needed and writes its disk image.

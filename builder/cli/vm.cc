@@ -1,12 +1,17 @@
-// `cairn vm --host NAME [--kvm] [--check] [--timeout S] [--memory MB]`:
-// build the host's disk image and boot it in QEMU through OVMF (UEFI) and
-// systemd-boot, the serial console on this terminal.
+// `cairn vm --host NAME [--kvm|--tcg] [--check] [--timeout S] [--memory MB]`:
+// build the host's disk image and boot it in QEMU, the serial console on
+// this terminal: an x86_64 host through OVMF (UEFI) and systemd-boot, an
+// aarch64 host on QEMU's "virt" board (cortex-a72) through U-Boot
+// (u-boot-qemu) and its extlinux menu.
 //
-// TCG (emulation) is the default: on this class of machine /dev/kvm exists
-// but its nested virtualization cannot run Debian's kernel, so KVM is used
-// only with --kvm. The disk is the image itself (changes persist: bless,
-// boot counters, state), in the working directory as NAME.img; OVMF's
-// variables live beside it as NAME.vars.
+// Acceleration: --kvm or --tcg decide. Otherwise KVM is used only when a
+// quick probe boot of the generation's kernel under KVM succeeds
+// (kvm_probe.hh): on this class of machine /dev/kvm exists but its nested
+// virtualization cannot run Debian's kernel, so TCG (emulation) is the
+// fallback. An aarch64 guest on an x86_64 machine is always emulated. The
+// disk is the image itself (changes persist: bless, boot counters, state),
+// in the working directory as NAME.img; OVMF's variables live beside it as
+// NAME.vars.
 //
 // --check boots headless and exits 0 as soon as the console shows that
 // multi-user.target was reached, non-zero with the console's last lines
@@ -29,7 +34,9 @@
 #include "base/subprocess.hh"
 #include "builder/cli/build.hh"
 #include "builder/cli/image.hh"
+#include "builder/cli/kvm_probe.hh"
 #include "builder/cli/verbs.hh"
+#include "builder/debian/store.hh"
 
 namespace cairn::cli {
 
@@ -39,23 +46,34 @@ namespace fs = std::filesystem;
 
 constexpr const char* kOvmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 constexpr const char* kOvmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+constexpr const char* kUbootArm64 = "/usr/lib/u-boot/qemu_arm64/u-boot.bin";
 
 struct VmOptions {
   ImageOptions image;
   bool kvm = false;
+  bool tcg = false;
   bool check = false;
   int timeout = 600;
   int memory = 1024;
 };
 
-std::vector<std::string> qemu_args(const VmOptions& opts, const std::string& disk, const std::string& vars) {
-  return {"-machine", "q35", "-m", std::to_string(opts.memory), "-smp", "2",
-          "-nographic", "-serial", "stdio", "-monitor", "none",
-          "-drive", fmt::format("if=pflash,format=raw,unit=0,readonly=on,file={}", kOvmfCode),
-          "-drive", fmt::format("if=pflash,format=raw,unit=1,file={}", vars),
-          "-drive", fmt::format("file={},if=virtio,format=raw", disk),
-          "-nic", "none",
-          "-accel", opts.kvm ? "kvm" : "tcg"};
+// The QEMU program and its arguments for the machine.
+std::vector<std::string> qemu_args(const VmOptions& opts, bool arm, bool kvm, const std::string& disk,
+                                   const std::string& vars) {
+  std::vector<std::string> args;
+  if (arm)
+    args = {"qemu-system-aarch64", "-machine", "virt", "-cpu", "cortex-a72", "-bios", kUbootArm64};
+  else
+    args = {"qemu-system-x86_64", "-machine", "q35",
+            "-drive", fmt::format("if=pflash,format=raw,unit=0,readonly=on,file={}", kOvmfCode),
+            "-drive", fmt::format("if=pflash,format=raw,unit=1,file={}", vars)};
+  for (const std::string& a : {std::string("-m"), std::to_string(opts.memory), std::string("-smp"), std::string("2"),
+                               std::string("-nographic"), std::string("-serial"), std::string("stdio"),
+                               std::string("-monitor"), std::string("none"), std::string("-drive"),
+                               fmt::format("file={},if=virtio,format=raw", disk), std::string("-nic"),
+                               std::string("none"), std::string("-accel"), std::string(kvm ? "kvm" : "tcg")})
+    args.push_back(a);
+  return args;
 }
 
 // Runs QEMU with the console on a pipe until `done` shows up (0), QEMU
@@ -70,7 +88,6 @@ int watch(const std::vector<std::string>& args, int timeout, std::deque<std::str
     int null = ::open("/dev/null", O_RDONLY);
     ::dup2(null, 0);
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>("qemu-system-x86_64"));
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());
@@ -120,25 +137,52 @@ int run_vm(const VmOptions& opts) {
   if (io.size.empty()) io.size = "2G";
   auto image = make_host_image(io);
   if (!image) return report_build_error(image.error()), 1;
-  if (!fs::exists(kOvmfCode))
-    return report_error(fmt::format("{} is missing: install the ovmf package", kOvmfCode)), 1;
+  const bool arm = image->architecture == "arm64";
+  if (!arm && image->architecture != "amd64")
+    return report_error(fmt::format("{} is built for {}; cairn vm runs amd64 and arm64 hosts", io.host,
+                                    image->architecture)), 1;
   std::string vars = io.host + ".vars";
-  std::error_code ec;
-  fs::copy_file(kOvmfVars, vars, fs::copy_options::overwrite_existing, ec);
-  if (ec) return report_error(fmt::format("copying {}: {}", kOvmfVars, ec.message())), 1;
-  std::vector<std::string> args = qemu_args(opts, image->path, vars);
+  if (arm) {
+    if (!fs::exists(kUbootArm64))
+      return report_error(fmt::format("{} is missing: install the u-boot-qemu package", kUbootArm64)), 1;
+  } else {
+    if (!fs::exists(kOvmfCode))
+      return report_error(fmt::format("{} is missing: install the ovmf package", kOvmfCode)), 1;
+    std::error_code ec;
+    fs::copy_file(kOvmfVars, vars, fs::copy_options::overwrite_existing, ec);
+    if (ec) return report_error(fmt::format("copying {}: {}", kOvmfVars, ec.message())), 1;
+  }
+  // KVM when asked for, or when it runs this kernel here (x86_64 guests on
+  // an x86_64 machine only).
+  bool kvm = opts.kvm;
+  std::string accel_why = "asked for";
+  if (!opts.kvm && !opts.tcg) {
+#if defined(__x86_64__)
+    if (arm) {
+      accel_why = "an aarch64 guest on an x86_64 machine";
+    } else {
+      std::string cache = debian::Store::default_root(io.store).value_or(fs::temp_directory_path().string());
+      KvmVerdict v = probe_kvm(image->kernel, cache);
+      kvm = v.usable;
+      accel_why = v.why;
+    }
+#else
+    accel_why = "no KVM probe on this architecture";
+#endif
+  }
+  std::vector<std::string> args = qemu_args(opts, arm, kvm, image->path, vars);
+  std::cerr << fmt::format("cairn: booting {} under {} ({})", image->path, kvm ? "KVM" : "TCG", accel_why)
+            << (opts.check ? "" : "; quit: Ctrl-A X") << std::endl;
   if (!opts.check) {
-    std::cerr << fmt::format("cairn: booting {} under {} (quit: Ctrl-A X)", image->path, opts.kvm ? "KVM" : "TCG")
-              << std::endl;
     std::vector<std::string> interactive = args;
     for (auto& a : interactive)
       if (a == "stdio") a = "mon:stdio";
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>("qemu-system-x86_64"));
     for (std::string& a : interactive) argv.push_back(a.data());
     argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());
-    return report_error(fmt::format("cannot run qemu-system-x86_64: {}; install qemu-system-x86", std::strerror(errno))), 1;
+    return report_error(fmt::format("cannot run {}: {}; install {}", args[0], std::strerror(errno),
+                                    arm ? "qemu-system-arm" : "qemu-system-x86")), 1;
   }
   std::deque<std::string> last;
   auto t0 = std::chrono::steady_clock::now();
@@ -164,7 +208,8 @@ void register_vm(CLI::App& app, VerbResult& run) {
   cmd->add_option("-o,--output", opts->image.output, "The disk image (default: NAME.img)")->type_name("FILE");
   cmd->add_option("--size", opts->image.size, "The disk's size (default: 2G)")->type_name("SIZE");
   cmd->add_option("--store", opts->image.store, "The store (default: $XDG_CACHE_HOME/cairn)")->type_name("DIR");
-  cmd->add_flag("--kvm", opts->kvm, "Use KVM instead of emulation (TCG)");
+  cmd->add_flag("--kvm", opts->kvm, "Use KVM (default: only when a quick probe boot under KVM succeeds)");
+  cmd->add_flag("--tcg", opts->tcg, "Emulate (TCG) without probing KVM")->excludes("--kvm");
   cmd->add_flag("--check", opts->check, "Boot headless; exit 0 once multi-user.target is reached");
   cmd->add_option("--timeout", opts->timeout, "With --check: seconds to wait (default: 600)")->type_name("S");
   cmd->add_option("--memory", opts->memory, "Memory in MiB (default: 1024)")->type_name("MB");
