@@ -39,10 +39,8 @@
 #include "bootloader/extlinux.hh"
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <set>
-#include <sys/stat.h>
 
 #include <fmt/format.h>
 
@@ -50,6 +48,7 @@
 #include "base/hash.hh"
 #include "bootloader/bls.hh"
 #include "bootloader/esp_write.hh"
+#include "bootloader/partition_files.hh"
 #include "bootloader/uboot_script.hh"
 
 namespace cairn::bootloader {
@@ -61,59 +60,6 @@ constexpr std::string_view kLabelPrefix = "cairn-";
 
 // The record's own keys, after bls.hh's entry keys.
 constexpr std::string_view kTriesLeftKey = "tries-left", kTriesDoneKey = "tries-done", kFdtdirKey = "fdtdir";
-
-bool is_file(const std::string& path) {
-  struct stat st{};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::optional<uint64_t> file_size(const std::string& path) {
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return static_cast<uint64_t>(st.st_size);
-}
-
-// The regular files in `dir`, by name; none when `dir` does not exist.
-Result<std::vector<std::string>> list_files(const std::string& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  std::filesystem::directory_iterator it(dir, ec);
-  if (ec) {
-    if (ec == std::errc::no_such_file_or_directory) return names;
-    return fail(fmt::format("cannot list {}: {}", dir, ec.message()));
-  }
-  for (const auto& e : it) {
-    std::error_code fec;
-    if (e.is_regular_file(fec)) names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-// Replaces `path` with `contents` unless it already holds exactly that (FAT
-// writes are slow, and a menu rewritten without change is a wasted risk).
-Result<void> write_if_changed(const std::string& path, std::string_view contents) {
-  if (is_file(path))
-    if (auto old = read_file(path); old && *old == contents) return {};
-  return write_file_atomic(path, contents);
-}
-
-// "cairn/<64 hex>-kernel" and "-initrd": the shared files cairn collects.
-// (The same rule as systemd_boot.cc's, which keeps its copy private.)
-bool is_shared_file_name(std::string_view name) {
-  constexpr size_t kHex = 64;
-  if (name.size() != kHex + 7) return false;
-  std::string_view tail = name.substr(kHex);
-  if (tail != "-kernel" && tail != "-initrd") return false;
-  return std::all_of(name.begin(), name.begin() + kHex,
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-// "/cairn/x" → "cairn/x".
-std::string partition_path(std::string_view p) {
-  while (p.starts_with('/')) p.remove_prefix(1);
-  return std::string(p);
-}
 
 std::optional<uint64_t> parse_decimal(std::string_view s) {
   if (s.empty() || s.size() > 19 || (s.size() > 1 && s.front() == '0')) return std::nullopt;
@@ -526,9 +472,7 @@ Result<void> ExtlinuxBackend::write_entry(const std::string& root, const BootEnt
   std::string kernels = path_in(root, kKernelDir);
   if (auto r = make_dirs(root, kKernelDir); !r) return r;
   for (auto [from, to] : {std::pair{&kernel_file, &kernel_name}, std::pair{&initrd_file, &initrd_name}}) {
-    std::string target = kernels + "/" + *to;
-    if (file_size(target) && file_size(target) == file_size(*from)) continue;  // shared by hash
-    if (auto r = copy_file_durably(*from, target); !r) return std::unexpected(r.error().context("copying " + *from));
+    if (auto r = copy_shared_file(*from, kernels + "/" + *to); !r) return r;
   }
   if (auto r = write_record(root, record); !r) return r;
   p->records[e.generation] = record;

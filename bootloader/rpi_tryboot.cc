@@ -20,10 +20,10 @@
 #include <fmt/format.h>
 
 #include "base/files.hh"
-#include "base/hash.hh"
 #include "bootloader/bls.hh"
 #include "bootloader/esp_write.hh"
 #include "bootloader/layout.hh"
+#include "bootloader/partition_files.hh"
 #include "bootloader/rpi_config.hh"
 
 namespace cairn::bootloader {
@@ -54,11 +54,6 @@ std::optional<uint64_t> parse_gen_dir(std::string_view name) {
   return parse_generation(name.substr(4));
 }
 
-bool is_file(const std::string& path) {
-  struct stat st{};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 bool has_control(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < ' ' || c == 0x7f; });
 }
@@ -73,24 +68,6 @@ std::vector<std::string_view> split_lines(std::string_view text) {
     pos = end + 1;
   }
   return lines;
-}
-
-// Replaces `path` with `contents` unless it already holds exactly that.
-Result<void> write_if_changed(const std::string& path, std::string_view contents) {
-  if (is_file(path))
-    if (auto old = read_file(path); old && *old == contents) return {};
-  return write_file_atomic(path, contents);
-}
-
-// Copies `source` to `target` unless `target` has the same bytes already.
-Result<void> copy_if_changed(const std::string& source, const std::string& target) {
-  if (is_file(target)) {
-    auto a = sha256_file(source);
-    auto b = sha256_file(target);
-    if (a && b && *a == *b) return {};
-  }
-  if (auto r = copy_file_durably(source, target); !r) return std::unexpected(r.error().context("copying " + source));
-  return {};
 }
 
 // entry.conf: "key value" lines, each of title (optional), version and state
@@ -354,7 +331,7 @@ Result<void> RpiTryboot::write_entry(const std::string& root, const BootEntry& e
   if (settings_.device_tree_dir.empty())
     return fail(fmt::format("generation {}: no directory of device trees to copy {} from (RpiTrybootSettings)",
                             entry.generation, settings_.device_tree));
-  std::string dtb_source = settings_.device_tree_dir + "/" + settings_.device_tree;
+  const std::string dtb_source = settings_.device_tree_dir + "/" + settings_.device_tree;
   if (!is_file(dtb_source))
     return fail(fmt::format("no device tree {} in {}: check hardware.raspberryPi.deviceTree against the kernel "
                             "package's device trees",
@@ -372,9 +349,10 @@ Result<void> RpiTryboot::write_entry(const std::string& root, const BootEntry& e
   if (auto r = make_dirs(root, name); !r) return r;
   const std::string ours[] = {std::string(kKernel), std::string(kInitrd), settings_.device_tree,
                               std::string(kCmdline), std::string(kGenConfig), std::string(kRpiEntryConf)};
-  if (auto r = copy_if_changed(kernel_file, dir + "/" + ours[0]); !r) return r;
-  if (auto r = copy_if_changed(initrd_file, dir + "/" + ours[1]); !r) return r;
-  if (auto r = copy_if_changed(dtb_source, dir + "/" + ours[2]); !r) return r;
+  for (auto [from, to] : {std::pair{&kernel_file, &ours[0]}, std::pair{&initrd_file, &ours[1]},
+                          std::pair{&dtb_source, &ours[2]}})
+    if (auto r = copy_if_changed(*from, dir + "/" + *to); !r)
+      return std::unexpected(r.error().context("copying " + *from));
   if (auto r = write_if_changed(dir + "/" + ours[3], entry.options + "\n"); !r) return r;
   if (auto r = write_if_changed(dir + "/" + ours[4], *text); !r) return r;
   if (auto r = write_if_changed(dir + "/" + ours[5], format_record(record)); !r) return r;

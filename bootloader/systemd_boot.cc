@@ -11,9 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <set>
-#include <sys/stat.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -25,6 +23,7 @@
 #include "bootloader/esp_write.hh"
 #include "bootloader/loader_conf.hh"
 #include "bootloader/menu.hh"
+#include "bootloader/partition_files.hh"
 
 namespace cairn::bootloader {
 
@@ -45,17 +44,6 @@ constexpr LoaderArch kLoaderArchs[] = {{"x64", "BOOTX64.EFI"}, {"aa64", "BOOTAA6
 
 std::string loader_name(std::string_view arch) { return fmt::format("systemd-boot{}.efi", arch); }
 
-bool is_file(const std::string& path) {
-  struct stat st{};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::optional<uint64_t> file_size(const std::string& path) {
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return static_cast<uint64_t>(st.st_size);
-}
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out)
@@ -65,62 +53,6 @@ std::string lower(std::string_view s) {
 
 bool ends_with_no_case(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && lower(s.substr(s.size() - suffix.size())) == suffix;
-}
-
-// A path named in an entry as a path below the partition's root: '\' read
-// as '/', no leading or doubled slashes ("/cairn/x" → "cairn/x").
-std::string partition_path(std::string_view p) {
-  std::string out;
-  for (char c : p) {
-    if (c == '\\') c = '/';
-    if (c == '/' && (out.empty() || out.back() == '/')) continue;
-    out += c;
-  }
-  return out;
-}
-
-// The regular files in `dir`, by name; none when `dir` does not exist.
-Result<std::vector<std::string>> list_files(const std::string& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  std::filesystem::directory_iterator it(dir, ec);
-  if (ec) {
-    if (ec == std::errc::no_such_file_or_directory) return names;
-    return fail(fmt::format("cannot list {}: {}", dir, ec.message()));
-  }
-  for (const auto& e : it) {
-    std::error_code fec;
-    if (e.is_regular_file(fec)) names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-// Replaces `path` with `contents` unless it already holds exactly that.
-Result<void> write_if_changed(const std::string& path, std::string_view contents) {
-  if (is_file(path))
-    if (auto old = read_file(path); old && *old == contents) return {};
-  return write_file_atomic(path, contents);
-}
-
-// Copies `source` to `target` unless `target` has the same bytes already.
-Result<void> copy_if_changed(const std::string& source, const std::string& target) {
-  if (file_size(target) == file_size(source)) {
-    auto a = sha256_file(source);
-    auto b = sha256_file(target);
-    if (a && b && *a == *b) return {};
-  }
-  return copy_file_durably(source, target);
-}
-
-// "cairn/<64 hex>-kernel" and "-initrd": the files cairn owns and collects.
-bool is_shared_file_name(std::string_view name) {
-  constexpr size_t kHex = 64;
-  if (name.size() != kHex + 7) return false;
-  std::string_view tail = name.substr(kHex);
-  if (tail != "-kernel" && tail != "-initrd") return false;
-  return std::all_of(name.begin(), name.begin() + kHex,
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // A cairn entry file as found on the partition.
@@ -351,9 +283,7 @@ Result<void> SystemdBoot::write_entry(const std::string& root, const BootEntry& 
   if (auto r = make_dirs(root, kKernelDir); !r) return r;
   if (auto r = make_dirs(root, kEntriesDir); !r) return r;
   for (auto [from, to] : {std::pair{&kernel_file, &kernel_name}, std::pair{&initrd_file, &initrd_name}}) {
-    std::string target = kernels + "/" + *to;
-    if (file_size(target) && file_size(target) == file_size(*from)) continue;  // shared by hash
-    if (auto r = copy_file_durably(*from, target); !r) return std::unexpected(r.error().context("copying " + *from));
+    if (auto r = copy_shared_file(*from, kernels + "/" + *to); !r) return r;
   }
   if (auto r = write_file_atomic(entries + "/" + name, text); !r) return r;
   std::vector<std::string> stale;

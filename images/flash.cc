@@ -36,6 +36,7 @@
 #include "base/fd.hh"
 #include "base/files.hh"
 #include "base/hash.hh"
+#include "base/mountinfo.hh"
 
 namespace cairn::images {
 
@@ -51,21 +52,6 @@ std::string trim(std::string s) {
   size_t b = s.find_first_not_of(" \t\n");
   if (b == std::string::npos) return "";
   return s.substr(b, s.find_last_not_of(" \t\n") - b + 1);
-}
-
-// mountinfo and /proc/swaps escape space, tab, newline and backslash as \ooo.
-std::string unescape(std::string_view s) {
-  auto octal = [](char c) { return c >= '0' && c <= '7'; };
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && octal(s[i + 1]) && octal(s[i + 2]) && octal(s[i + 3])) {
-      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-      i += 3;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 std::vector<std::string_view> words(std::string_view line) {
@@ -198,15 +184,10 @@ Result<std::vector<Use>> read_mounts(const SystemPaths& paths, const Sysfs& sys)
   auto text = read_file(paths.mountinfo);
   if (!text) return fail(text.error().message + "; without the mount table nothing can be written safely");
   std::vector<Use> out;
-  for (std::string_view line : lines(*text)) {
-    // id parent major:minor root mount-point options [optional…] - type source super-options
-    auto f = words(line);
-    size_t dash = 6;
-    while (dash < f.size() && f[dash] != "-") ++dash;
-    if (f.size() < 6) continue;
-    std::string name = sys.name_of(std::string(f[2]));
-    if (name.empty() && dash + 2 < f.size()) name = sys.name_of_node(unescape(f[dash + 2]));
-    if (!name.empty()) out.push_back({name, unescape(f[4])});
+  for (const MountInfo& m : parse_mountinfo(*text)) {
+    std::string name = sys.name_of(m.devno);
+    if (name.empty() && m.source) name = sys.name_of_node(*m.source);
+    if (!name.empty()) out.push_back({name, m.mount_point});
   }
   return out;
 }
@@ -221,7 +202,7 @@ Result<std::vector<Use>> read_swaps(const SystemPaths& paths, const Sysfs& sys) 
     // Filename Type Size Used Priority (a header line first)
     auto f = words(line);
     if (f.size() < 2 || f[0] == "Filename") continue;
-    std::string file = unescape(f[0]);
+    std::string file = unescape_octal(f[0]);  // escaped as in mountinfo
     std::string name;
     if (f[1] == "partition") {
       name = sys.name_of_node(file);
