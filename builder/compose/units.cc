@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "builder/compose/unit_file.hh"
+#include "base/unit_file.hh"
 
 namespace cairn::compose {
 

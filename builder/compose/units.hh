@@ -5,7 +5,7 @@
 // For each unit to enable, the unit file is looked up as systemctl does:
 // etc/systemd/system/ before usr/lib/systemd/system/, and for an instance
 // "a@b.service" the file "a@b.service" before the template "a@.service".
-// Its [Install] section (unit_file.hh) gives WantedBy=, RequiredBy=,
+// Its [Install] section (base/unit_file.hh) gives WantedBy=, RequiredBy=,
 // UpheldBy=, Alias=, Also= and DefaultInstance=; for a unit in the
 // configuration its wantedBy, requiredBy and aliases are added. The links:
 //   etc/systemd/system/<target>.wants/<unit>     → /usr/lib/systemd/system/<file>

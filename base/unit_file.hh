@@ -1,5 +1,6 @@
-// systemd unit files as INI text (systemd.syntax(7)), enough for the
-// [Install] section that `systemctl enable` reads: sections, `Key=Value`
+// systemd unit files as INI text (systemd.syntax(7)), shared by the builder
+// (the [Install] section that `systemctl enable` reads) and the activator
+// (the unit definitions an in-place switch compares): sections, `Key=Value`
 // lines (blanks around `=` ignored), comment lines starting with `#` or
 // `;`, continuation lines ending in a backslash (joined with a space;
 // comment lines inside a continuation are skipped, as systemd does),
@@ -14,7 +15,7 @@
 
 #include "base/error.hh"
 
-namespace cairn::compose {
+namespace cairn {
 
 class UnitFile {
  public:
@@ -49,4 +50,4 @@ class UnitFile {
 /// prefix), %% ; others are left as written.
 std::string expand_unit_specifiers(std::string_view value, std::string_view unit);
 
-}  // namespace cairn::compose
+}  // namespace cairn

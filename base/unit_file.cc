@@ -1,9 +1,9 @@
 // The unit-file reader. See unit_file.hh.
-#include "builder/compose/unit_file.hh"
+#include "base/unit_file.hh"
 
 #include <fmt/format.h>
 
-namespace cairn::compose {
+namespace cairn {
 
 namespace {
 
@@ -115,4 +115,4 @@ std::string expand_unit_specifiers(std::string_view value, std::string_view unit
   return out;
 }
 
-}  // namespace cairn::compose
+}  // namespace cairn
