@@ -70,8 +70,15 @@
 #       reloadIfChanged   bool
 #       stopIfChanged     bool
 #       reloadTriggers    [string]            digests of the trigger values, in order
+#       reloadTriggersDigest  string | null   X-Reload-Triggers= of the unit: the digest of the
+#                                             trigger values joined by newlines, as
+#                                             modules/system/systemd.nix writes it in the
+#                                             units it renders; null without triggers
 #     };
 #   }
+#     For a packaged unit (no text) whose switch flags are not the defaults,
+#     compose writes them as the drop-in
+#     /etc/systemd/system/<unit>.d/cairn-switch.conf (builder/compose/units.hh).
 #     A unit's links point to /etc/systemd/system/<unit> when etc has that
 #     file, otherwise to the packaged /usr/lib/systemd/system/<unit> (for an
 #     instance "a@b.service", the template "a@.service").
@@ -190,6 +197,9 @@ let
     requiredBy = sortedUnique u.requiredBy;
     aliases = sortedUnique u.aliases;
     reloadTriggers = map digest u.reloadTriggers;
+    # The same expression as reloadTriggerSettings in modules/system/systemd.nix.
+    reloadTriggersDigest =
+      if u.reloadTriggers == [ ] then null else digest (lib.concatStringsSep "\n" u.reloadTriggers);
   };
 
   # ---- everything ------------------------------------------------------

@@ -3,9 +3,13 @@
 // The links are planned in a map first (link path → target) so that two
 // requests for one link agree or fail with both named, and so that a
 // failure leaves the tree unchanged: the tree is written only at the end.
+// The switch-settings drop-ins are planned the same way, after the links:
+// a configured unit's file is known to exist by then (enable() fails
+// otherwise), and the drop-ins are not unit files the enabler looks at.
 #include "builder/compose/units.hh"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -32,6 +36,92 @@ std::string template_of(std::string_view unit) {
   size_t dot = unit.rfind('.');
   if (at == std::string_view::npos || dot == std::string_view::npos || dot < at || at + 1 == dot) return "";
   return fmt::format("{}@{}", unit.substr(0, at), unit.substr(dot));
+}
+
+// The drop-in directory names of `unit`, most specific first, as systemd
+// (and activator/unit_definitions.cc) search them: "a-b@c.service.d",
+// "a-b@.service.d", "a-.service.d", "service.d".
+std::vector<std::string> dropin_dirs(const std::string& unit) {
+  std::vector<std::string> out{unit + ".d"};
+  if (std::string t = template_of(unit); !t.empty()) out.push_back(t + ".d");
+  size_t dot = unit.rfind('.');
+  if (dot == std::string::npos) return out;
+  std::string_view stem = std::string_view(unit).substr(0, unit.find_first_of("@."));
+  std::string_view suffix = std::string_view(unit).substr(dot);
+  for (size_t dash = stem.rfind('-'); dash != std::string_view::npos && dash > 0; dash = stem.rfind('-', dash - 1)) {
+    std::string d = fmt::format("{}{}.d", stem.substr(0, dash + 1), suffix);
+    if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+  }
+  out.push_back(fmt::format("{}.d", suffix.substr(1)));
+  return out;
+}
+
+// systemd's booleans; nullopt for anything else.
+std::optional<bool> parse_bool(std::string_view v) {
+  for (std::string_view t : {"1", "yes", "y", "true", "t", "on"})
+    if (v == t) return true;
+  for (std::string_view f : {"0", "no", "n", "false", "f", "off"})
+    if (v == f) return false;
+  return std::nullopt;
+}
+
+// The switch keys of one unit: key → value, in the order they are written.
+using SwitchKeys = std::vector<std::pair<std::string, std::string>>;
+
+// The keys modules/system/systemd.nix writes for these flags (its `flags`
+// and `reloadTriggerSettings`); none for the defaults.
+SwitchKeys switch_keys(const UnitConfig& c) {
+  SwitchKeys out;
+  if (!c.reload_if_changed && !c.restart_if_changed) out.emplace_back("X-RestartIfChanged", "false");
+  if (!c.stop_if_changed) out.emplace_back("X-StopIfChanged", "false");
+  if (c.reload_if_changed) out.emplace_back("X-ReloadIfChanged", "true");
+  if (!c.reload_triggers.empty()) out.emplace_back("X-Reload-Triggers", c.reload_triggers);
+  return out;
+}
+
+// What the activator makes of `key` in a definition (the unit file, then
+// its drop-ins in order): for X-Reload-Triggers the words of [Unit] (else
+// [Service]) joined by one blank; for the boolean keys the last [Service]
+// value (else [Unit]) as "true"/"false". nullopt: not set, or not a boolean.
+std::optional<std::string> effective(const std::vector<const UnitFile*>& files, std::string_view key) {
+  std::map<std::string, std::vector<std::string>, std::less<>> by_section;
+  for (const UnitFile* f : files)
+    for (const UnitFile::Entry& e : f->entries()) {
+      if (e.key != key) continue;
+      auto& values = by_section[e.section];
+      if (e.value.empty())
+        values.clear();
+      else
+        values.push_back(e.value);
+    }
+  auto in = [&](std::string_view section) -> const std::vector<std::string>* {
+    auto it = by_section.find(section);
+    return it == by_section.end() || it->second.empty() ? nullptr : &it->second;
+  };
+  if (key == "X-Reload-Triggers") {
+    const auto* values = in("Unit");
+    if (!values) values = in("Service");
+    if (!values) return std::nullopt;
+    std::string out;
+    for (const std::string& v : *values) {
+      std::string_view rest = v;
+      while (!rest.empty()) {
+        size_t b = rest.find_first_not_of(" \t");
+        if (b == std::string_view::npos) break;
+        rest.remove_prefix(b);
+        size_t e = std::min(rest.find_first_of(" \t"), rest.size());
+        out += fmt::format("{}{}", out.empty() ? "" : " ", rest.substr(0, e));
+        rest.remove_prefix(e);
+      }
+    }
+    return out;
+  }
+  const auto* values = in("Service");
+  if (!values) values = in("Unit");
+  if (!values) return std::nullopt;
+  auto b = parse_bool(values->back());
+  if (!b) return std::nullopt;
+  return *b ? "true" : "false";
 }
 
 struct UnitPath {
@@ -129,9 +219,104 @@ class Enabler {
     return {};
   }
 
-  // Writes the planned links into the tree.
+  // Plans the switch-settings drop-in of the enabled configured unit
+  // `unit` (see units.hh): the keys its flags call for that its
+  // definition does not already carry.
+  Result<void> plan_switch_settings(const std::string& unit, const UnitConfig& c) {
+    SwitchKeys wanted = switch_keys(c);
+    if (wanted.empty()) return {};
+    auto context = [&](Error e) { return std::unexpected(e.context(fmt::format("units: {}", unit))); };
+    // The definition: the unit's file, then its drop-ins by file name
+    // (the first directory holding a name wins: etc before usr/lib, the
+    // most specific directory first).
+    std::vector<std::pair<std::string, UnitFile>> files;
+    auto add_file = [&](const std::string& path) -> Result<void> {
+      auto text = tree_.read(path);
+      if (!text) return context(text.error());
+      auto file = UnitFile::parse(*text, path);
+      if (!file) return context(file.error());
+      files.emplace_back(path, std::move(*file));
+      return {};
+    };
+    auto found = find_file(kSystem, unit);
+    if (!found) return {};  // enable() has reported it
+    if (auto r = add_file(found->path); !r) return r;
+    std::map<std::string, std::string> dropins;  // file name → tree path; "" when masked
+    for (std::string_view dir : {kSystem.etc, kSystem.lib})
+      for (const std::string& d : dropin_dirs(unit))
+        for (const std::string& path : tree_.list(fmt::format("{}/{}", dir, d))) {
+          std::string name = path.substr(path.rfind('/') + 1);
+          if (!name.ends_with(".conf") || dropins.count(name)) continue;
+          const Node* n = tree_.find(path);
+          if (n->type == EntryType::symlink && n->target == "/dev/null") {
+            dropins[name] = "";
+            continue;
+          }
+          const Node* to = tree_.resolve(path);
+          if (to && (to->type == EntryType::file || to->type == EntryType::hardlink)) dropins[name] = path;
+        }
+    const std::string path = fmt::format("{}/{}.d/{}", kSystem.etc, unit, kSwitchDropin);
+    for (const auto& [name, p] : dropins)
+      if (!p.empty())
+        if (auto r = add_file(p); !r) return r;
+
+    auto in_order = [](const std::vector<std::pair<std::string, UnitFile>>& defn) {
+      std::vector<const UnitFile*> out;
+      for (const auto& [_, f] : defn) out.push_back(&f);
+      return out;
+    };
+    auto keys_left = [&](const SwitchKeys& keys, const std::vector<std::pair<std::string, UnitFile>>& defn) {
+      SwitchKeys out;
+      for (const auto& [key, value] : keys)
+        if (effective(in_order(defn), key) != value) out.emplace_back(key, value);
+      return out;
+    };
+    SwitchKeys missing = keys_left(wanted, files);
+    if (missing.empty()) return {};
+    std::string settings;
+    for (const auto& [key, value] : missing)
+      settings += fmt::format("{}{}={}", settings.empty() ? "" : ", ", key, value);
+    if (tree_.find(path))
+      return fail(fmt::format("units: {} is where cairn writes the switch settings of {} ({}), but the tree "
+                              "already has a file there; give that file another name",
+                              path, unit, settings));
+
+    std::string text = fmt::format(
+        "# Generated by cairn from systemd.units.\"{}\": how `cairn switch` treats\n"
+        "# this unit when its definition changes (modules/system/systemd.nix).\n"
+        "[Unit]\n",
+        unit);
+    for (const auto& [key, value] : missing) {
+      // Trigger words add up across files: an empty value first drops
+      // those of the definition (a unit text with the digest of fewer
+      // triggers, say), so that the value is exactly the closure's.
+      if (key == "X-Reload-Triggers" && effective(in_order(files), key)) text += "X-Reload-Triggers=\n";
+      text += fmt::format("{}={}\n", key, value);
+    }
+
+    // Still overridden with the drop-in in its place (a [Service] value,
+    // or a drop-in sorting after it): say so rather than hide it.
+    auto mine = UnitFile::parse(text, path);
+    if (!mine) return context(mine.error());
+    size_t at = 1;  // after the unit file, among the drop-ins by name
+    for (auto it = dropins.begin(); it != dropins.end() && it->first < kSwitchDropin; ++it)
+      if (!it->second.empty()) ++at;
+    files.insert(files.begin() + static_cast<std::ptrdiff_t>(at), {path, std::move(*mine)});
+    for (const auto& [key, value] : keys_left(missing, files))
+      result_.warnings.push_back(fmt::format(
+          "units: {} sets {}={} for `cairn switch` in {}, but its definition overrides it, ignoring", unit, key,
+          value, path));
+    planned_dropins_[path] = std::move(text);
+    return {};
+  }
+
+  // Writes the planned links and drop-ins into the tree.
   UnitsResult finish() {
     for (const auto& [path, link] : planned_) tree_.set_symlink(path, link.first);
+    for (const auto& [path, text] : planned_dropins_) {
+      tree_.set_file(path, text);
+      result_.switch_dropins.push_back(path);
+    }
     std::stable_sort(result_.units.begin(), result_.units.end(), [](const EnabledUnit& a, const EnabledUnit& b) {
       return std::tie(a.user, a.unit) < std::tie(b.user, b.unit);
     });
@@ -143,7 +328,10 @@ class Enabler {
   const std::map<std::string, UnitConfig>& config_;
   std::map<std::string, std::pair<std::string, std::string>> planned_;  ///< path → (target, unit)
   std::map<std::string, size_t> index_;
+  std::map<std::string, std::string> planned_dropins_;  ///< path → text
   UnitsResult result_;
+
+  static constexpr std::string_view kSwitchDropin = "cairn-switch.conf";
 
   // The unit's file as systemctl finds it: etc before usr/lib, the unit's
   // own name before its template's.
@@ -218,6 +406,23 @@ Result<std::map<std::string, UnitConfig>> read_unit_config(const nlohmann::json&
     if (!required) return std::unexpected(required.error());
     auto aliases = strings(u.value("aliases", nlohmann::json()), name, "aliases");
     if (!aliases) return std::unexpected(aliases.error());
+    for (auto [key, field] : {std::pair{"restartIfChanged", &UnitConfig::restart_if_changed},
+                              {"stopIfChanged", &UnitConfig::stop_if_changed},
+                              {"reloadIfChanged", &UnitConfig::reload_if_changed}}) {
+      if (!u.contains(key)) continue;
+      if (!u[key].is_boolean()) return fail(fmt::format("closure: units.\"{}\".{} is not a boolean", name, key));
+      c.*field = u[key].get<bool>();
+    }
+    auto triggers = strings(u.value("reloadTriggers", nlohmann::json()), name, "reloadTriggers");
+    if (!triggers) return std::unexpected(triggers.error());
+    const nlohmann::json digest = u.value("reloadTriggersDigest", nlohmann::json());
+    if (digest.is_string()) {
+      c.reload_triggers = digest.get<std::string>();
+    } else if (!digest.is_null() || !triggers->empty()) {
+      return fail(fmt::format("closure: units.\"{}\".reloadTriggersDigest is not a string (the digest of the "
+                              "unit's reloadTriggers, see modules/closure.nix)",
+                              name));
+    }
     c.wanted_by = std::move(*wanted);
     c.required_by = std::move(*required);
     c.aliases = std::move(*aliases);
@@ -237,6 +442,9 @@ Result<UnitsResult> enable_units(RootTree& tree, const std::map<std::string, Uni
     auto r = e.enable(u.user ? kUser : kSystem, u.unit, fmt::format("package {}", u.package), false);
     if (!r) return std::unexpected(r.error());
   }
+  for (const auto& [unit, c] : config)
+    if (c.enable)
+      if (auto r = e.plan_switch_settings(unit, c); !r) return std::unexpected(r.error());
   return e.finish();
 }
 

@@ -23,6 +23,24 @@
 // but no installed package ships is skipped with a warning, as
 // deb-systemd-helper does.
 //
+// Switch settings: how `cairn switch` treats a changed unit is read from
+// X- keys of the unit's definition in the image (activator/
+// unit_definitions.hh). modules/system/systemd.nix writes them into the units
+// it renders, but a packaged unit (no `text`) configured with, say,
+// `reloadIfChanged = true; reloadTriggers = [ sshdConfig ];` has only the
+// closure's flags. For each enabled closure unit whose flags are not the
+// defaults, the keys the module would write (the same rule as its `flags`:
+//   reloadIfChanged                         → X-ReloadIfChanged=true
+//   !reloadIfChanged && !restartIfChanged   → X-RestartIfChanged=false
+//   !stopIfChanged                          → X-StopIfChanged=false
+//   reloadTriggers                          → X-Reload-Triggers=<reloadTriggersDigest>)
+// that its definition (unit file and drop-ins, merged as systemd and the
+// activator do) does not already carry are written in [Unit] of the drop-in
+//   etc/systemd/system/<unit>.d/cairn-switch.conf
+// (for "getty@.service", every instance's). A key the definition still
+// overrides after that drop-in (a [Service] value, or a later drop-in such
+// as overrides.conf saying otherwise) is reported as a warning.
+//
 // User units: the closure's user units are complete files and links in its
 // `etc` (modules/system/systemd.nix makes them, like `systemctl --global
 // enable`). What remains are units packages enable with `deb-systemd-helper
@@ -48,6 +66,14 @@ struct UnitConfig {
   std::vector<std::string> wanted_by{};
   std::vector<std::string> required_by{};
   std::vector<std::string> aliases{};
+  /// How `cairn switch` treats the unit when its definition changed
+  /// (systemd.units.<name>.restartIfChanged, … in modules/system/systemd.nix).
+  bool restart_if_changed = true;
+  bool stop_if_changed = true;
+  bool reload_if_changed = false;
+  /// The X-Reload-Triggers= value: the closure's reloadTriggersDigest; ""
+  /// when the unit has no reload triggers.
+  std::string reload_triggers{};
   bool operator==(const UnitConfig&) const = default;
 };
 
@@ -70,10 +96,15 @@ struct EnabledUnit {
 struct UnitsResult {
   std::vector<EnabledUnit> units{};      ///< system units, then user units, by name
   std::vector<std::string> warnings{};   ///< "…, ignoring" findings
+  /// Tree paths of the switch-settings drop-ins written
+  /// ("etc/systemd/system/ssh.service.d/cairn-switch.conf"), sorted.
+  std::vector<std::string> switch_dropins{};
 };
 
 /// Makes the enablement links and masks in `tree` for `config` (the
-/// closure's units) and `requested` (units packages enable).
+/// closure's units) and `requested` (units packages enable), and the
+/// switch-settings drop-ins of configured units (see above). On error the
+/// tree is left unchanged.
 [[nodiscard]] Result<UnitsResult> enable_units(RootTree& tree, const std::map<std::string, UnitConfig>& config,
                                                const std::vector<UnitRequest>& requested);
 
