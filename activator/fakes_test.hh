@@ -169,7 +169,15 @@ class FakeBackend final : public bootloader::Backend {
                            const std::string&, const bootloader::LoaderSettings&) override {
     return fail("not in this fake");
   }
-  Result<void> set_default(const std::string&, std::optional<uint64_t>) override { return fail("not in this fake"); }
+  /// Records "set_default /run/cairn/esp 5" ("… auto" for nullopt) and
+  /// changes state.default_entry; fails with `fail_default` when set.
+  Result<void> set_default(const std::string& root, std::optional<uint64_t> n) override {
+    calls.push_back(fmt::format("set_default {} {}", strip(root), n ? std::to_string(*n) : "auto"));
+    if (!fail_default.empty()) return fail(fail_default);
+    state.default_entry = n;
+    return {};
+  }
+  std::string fail_default;
   Result<void> set_oneshot(const std::string&, uint64_t) override { return fail("not in this fake"); }
   Result<void> mark_good(const std::string& root, uint64_t n) override { return mark("mark_good", root, n, {}); }
   Result<void> mark_bad(const std::string& root, uint64_t n) override { return mark("mark_bad", root, n, 0u); }

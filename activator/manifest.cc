@@ -87,6 +87,15 @@ Result<Manifest> parse_manifest(std::string_view text) {
     out.persist_files = std::move(*files);
     out.persist_directories = std::move(*directories);
   }
+
+  if (doc.contains("kernel")) {
+    const nlohmann::json& kernel = doc["kernel"];
+    if (!kernel.is_object()) return fail("kernel is not an object");
+    if (kernel.contains("version")) {
+      if (!kernel["version"].is_string()) return fail("kernel.version is not a string");
+      out.kernel_version = kernel["version"].get<std::string>();
+    }
+  }
   return out;
 }
 

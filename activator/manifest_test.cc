@@ -33,6 +33,20 @@ TEST(Manifest, ReadsThePersistedPaths) {
   EXPECT_TRUE(none->persist_directories.empty());
 }
 
+TEST(Manifest, ReadsTheKernelVersion) {
+  auto got = parse_manifest(R"({"image": {"sha256": ")" + kSha + R"(", "size": 1},
+      "kernel": {"version": "6.1.0-18-amd64", "package": "linux-image-amd64", "file": "kernel"}})");
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->kernel_version, "6.1.0-18-amd64");
+
+  // A generation without a kernel, or a manifest from before the field.
+  for (std::string extra : {"", R"(, "kernel": {"package": ""})"}) {
+    auto none = parse_manifest(R"({"image": {"sha256": ")" + kSha + R"(", "size": 1})" + extra + "}");
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_EQ(none->kernel_version, "") << extra;
+  }
+}
+
 TEST(Manifest, LowersUpperCaseHex) {
   std::string upper = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08";
   auto got = parse_manifest(R"({"image": {"sha256": ")" + upper + R"(", "size": 0}})");
@@ -69,6 +83,9 @@ TEST(Manifest, Errors) {
        "persist.files is not a list"},
       {R"({"image": {"sha256": ")" + kSha + R"(", "size": 1}, "persist": {"directories": [1]}})",
        "persist.directories[0] is not a string"},
+      {R"({"image": {"sha256": ")" + kSha + R"(", "size": 1}, "kernel": "6.1"})", "kernel is not an object"},
+      {R"({"image": {"sha256": ")" + kSha + R"(", "size": 1}, "kernel": {"version": 6}})",
+       "kernel.version is not a string"},
   };
   for (const ErrorCase& c : cases) {
     auto got = parse_manifest(c.text);

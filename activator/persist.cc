@@ -80,15 +80,9 @@ Result<void> copy_new(const std::string& from, const std::string& to, mode_t mod
   return {};
 }
 
-struct Places {
-  std::string state;    // <root>/run/cairn/state/persist
-  std::string image;    // <root>/run/cairn/image
-  std::string sysroot;  // <root>/sysroot
-};
-
-Result<void> bind_directory(const Places& at, System& system, const std::string& path) {
-  std::string kept = at.state + path, image = at.image + path, target = at.sysroot + path;
-  if (auto r = no_links(at.sysroot, target, "the new root"); !r) return r;
+Result<void> bind_directory(const PersistPlaces& at, System& system, const std::string& path) {
+  std::string kept = at.kept + path, image = at.image + path, target = at.target + path;
+  if (auto r = no_links(at.target, target, "the new root"); !r) return r;
   struct stat st{};
   if (::lstat(kept.c_str(), &st) != 0) {
     struct stat from{};
@@ -106,9 +100,9 @@ Result<void> bind_directory(const Places& at, System& system, const std::string&
   return system.mount(kept, target, "", "bind");
 }
 
-Result<void> bind_file(const Places& at, System& system, const std::string& path) {
-  std::string kept = at.state + path, image = at.image + path, target = at.sysroot + path;
-  if (auto r = no_links(at.sysroot, target, "the new root"); !r) return r;
+Result<void> bind_file(const PersistPlaces& at, System& system, const std::string& path) {
+  std::string kept = at.kept + path, image = at.image + path, target = at.target + path;
+  if (auto r = no_links(at.target, target, "the new root"); !r) return r;
   struct stat st{};
   if (::lstat(kept.c_str(), &st) != 0) {
     struct stat from{};
@@ -136,8 +130,13 @@ Result<void> bind_file(const Places& at, System& system, const std::string& path
 
 Result<void> bind_persisted(const std::string& root, System& system, const std::vector<std::string>& files,
                             const std::vector<std::string>& directories) {
-  Places at{root + std::string(kStateDir) + "/" + std::string(kPersistDir), root + std::string(kImageDir),
-            root + std::string(kSysroot)};
+  PersistPlaces at{root + std::string(kStateDir) + "/" + std::string(kPersistDir), root + std::string(kImageDir),
+                   root + std::string(kSysroot)};
+  return bind_persisted(at, system, files, directories);
+}
+
+Result<void> bind_persisted(const PersistPlaces& at, System& system, const std::vector<std::string>& files,
+                            const std::vector<std::string>& directories) {
   std::vector<std::string> dirs = directories, plain = files;
   std::ranges::sort(dirs);
   std::ranges::sort(plain);

@@ -37,10 +37,26 @@ namespace cairn::activator {
 /// The state partition's directory of persisted paths.
 inline constexpr std::string_view kPersistDir = "persist";
 
+/// Where the persisted paths are bound from and to. All full paths (the
+/// root prefix included), without a trailing slash; `target` may be "" for
+/// the running system's own root.
+struct PersistPlaces {
+  std::string kept;    ///< the state partition's persist/ directory
+  std::string image;   ///< the mounted image that first-use copies come from
+  std::string target;  ///< the root the paths are bound into
+};
+
 /// Binds every path of `files` and `directories` (absolute, validated by
-/// the manifest) from root/run/cairn/state/persist into root/sysroot, making
-/// them on first use (see the file comment). The image is read at
-/// root/run/cairn/image. Stops at the first failure, naming the path.
+/// the manifest) from at.kept into at.target, making them on first use
+/// from at.image (see the file comment). Stops at the first failure,
+/// naming the path. An in-place switch uses it with the running root as
+/// the target (switch.hh).
+[[nodiscard]] Result<void> bind_persisted(const PersistPlaces& at, System& system,
+                                          const std::vector<std::string>& files,
+                                          const std::vector<std::string>& directories);
+
+/// The initramfs's case: from root/run/cairn/state/persist into
+/// root/sysroot, the image at root/run/cairn/image.
 [[nodiscard]] Result<void> bind_persisted(const std::string& root, System& system,
                                           const std::vector<std::string>& files,
                                           const std::vector<std::string>& directories);

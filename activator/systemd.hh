@@ -100,6 +100,11 @@ struct UnitProperties {
   /// When the unit last entered the active state, in µs since the epoch
   /// (CLOCK_REALTIME); 0 when never.
   uint64_t active_enter_timestamp = 0;
+  /// FragmentPath: the unit file systemd loaded the unit from
+  /// ("/etc/systemd/system/a.service", "/run/systemd/generator/b.mount");
+  /// empty when it has none (a device, a scope, a unit not found). A switch
+  /// leaves units that are not its generations' files alone.
+  std::string fragment_path;
 
   bool operator==(const UnitProperties&) const = default;
 };

@@ -266,9 +266,12 @@ class BusSystemd final : public Systemd {
       if ((r = sd_bus_message_read(m, "s", &key)) < 0) break;
       std::string_view k = key;
       const char* s = nullptr;
-      if (k == "LoadState" || k == "ActiveState" || k == "SubState") {
+      if (k == "LoadState" || k == "ActiveState" || k == "SubState" || k == "FragmentPath") {
         if ((r = sd_bus_message_read(m, "v", "s", &s)) < 0) break;
-        (k == "LoadState" ? p.load_state : k == "ActiveState" ? p.active_state : p.sub_state) = s;
+        (k == "LoadState"     ? p.load_state
+         : k == "ActiveState" ? p.active_state
+         : k == "SubState"    ? p.sub_state
+                              : p.fragment_path) = s;
       } else if (k == "InvocationID") {
         const void* bytes = nullptr;
         size_t size = 0;

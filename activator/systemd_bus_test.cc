@@ -102,6 +102,7 @@ struct StandInUnit {
   std::vector<uint8_t> invocation;
   bool need_daemon_reload = false;
   uint64_t active_enter = 0;
+  std::string fragment;
 };
 
 class StandInManager {
@@ -300,7 +301,7 @@ class StandInManager {
     if (auto it = units.find(unit); it != units.end())
       u = it->second;
     else
-      u = StandInUnit{"inactive", "dead", "not-found", {}, false, 0};
+      u = StandInUnit{"inactive", "dead", "not-found", {}, false, 0, ""};
     sd_bus_message* reply = nullptr;
     sd_bus_message_new_method_return(m, &reply);
     sd_bus_message_open_container(reply, 'a', "{sv}");
@@ -318,6 +319,7 @@ class StandInManager {
     sd_bus_message_append(reply, "{sv}", "NeedDaemonReload", "b", static_cast<int>(u.need_daemon_reload));
     sd_bus_message_append(reply, "{sv}", "ActiveEnterTimestamp", "t", u.active_enter);
     sd_bus_message_append(reply, "{sv}", "InactiveExitTimestamp", "t", uint64_t{1});
+    sd_bus_message_append(reply, "{sv}", "FragmentPath", "s", u.fragment.c_str());
     sd_bus_message_close_container(reply);
     int r = sd_bus_message_send(reply);
     sd_bus_message_unref(reply);
@@ -371,16 +373,17 @@ TEST_F(SystemdBusStandIn, ReadsAUnitsPropertiesThroughItsEscapedPath) {
   u.invocation = {0x0f, 0xa1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0xff};
   u.need_daemon_reload = true;
   u.active_enter = 1'700'000'000'123'456;
+  u.fragment = "/usr/lib/systemd/system/getty@.service";
   manager.units["getty@tty1-x.service"] = u;
   auto sd = connect();
   ASSERT_TRUE(sd);
   auto p = sd->unit_properties("getty@tty1-x.service");
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(*p, (UnitProperties{"loaded", "active", "running", "0fa1" + std::string(24, '0') + "10ff", true,
-                                1'700'000'000'123'456}));
+                                1'700'000'000'123'456, "/usr/lib/systemd/system/getty@.service"}));
   auto missing = sd->unit_properties("nope.service");
   ASSERT_TRUE(missing) << missing.error().message;
-  EXPECT_EQ(*missing, (UnitProperties{"not-found", "inactive", "dead", "", false, 0}));
+  EXPECT_EQ(*missing, (UnitProperties{"not-found", "inactive", "dead", "", false, 0, ""}));
   EXPECT_EQ(manager.calls(),
             (std::vector<std::string>{"Subscribe", "GetAll getty@tty1-x.service org.freedesktop.systemd1.Unit",
                                       "GetAll nope.service org.freedesktop.systemd1.Unit"}));

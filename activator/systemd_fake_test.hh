@@ -39,6 +39,8 @@ struct FakeUnit {
   bool can_reload = true;
   /// A start (or restart) of the unit fails: result "failed", state failed.
   bool fails_to_start = false;
+  /// FragmentPath; empty: none.
+  std::string fragment_path;
 };
 
 class FakeSystemd final : public Systemd {
@@ -86,10 +88,11 @@ class FakeSystemd final : public Systemd {
     calls.push_back("show " + unit);
     if (!connection_error.empty()) return fail(connection_error);
     auto it = units.find(unit);
-    if (it == units.end()) return UnitProperties{"not-found", "inactive", "dead", "", false, 0};
+    if (it == units.end()) return UnitProperties{"not-found", "inactive", "dead", "", false, 0, ""};
     const FakeUnit& u = it->second;
     return UnitProperties{u.load_state,    u.active_state,       u.sub_state,
-                          u.invocation_id, u.need_daemon_reload, u.active_enter_timestamp};
+                          u.invocation_id, u.need_daemon_reload, u.active_enter_timestamp,
+                          u.fragment_path};
   }
 
   [[nodiscard]] Result<void> daemon_reload() override {
