@@ -10,8 +10,8 @@
 // virtualization cannot run Debian's kernel, so TCG (emulation) is the
 // fallback. An aarch64 guest on an x86_64 machine is always emulated. The
 // disk is the image itself (changes persist: bless, boot counters, state),
-// in the working directory as NAME.img; OVMF's variables live beside it as
-// NAME.vars.
+// in the working directory as NAME.img unless -o says otherwise; OVMF's
+// variables live beside it as NAME.vars.
 //
 // --check boots headless and exits 0 as soon as the console shows that
 // multi-user.target was reached, non-zero with the console's last lines
@@ -141,7 +141,8 @@ int run_vm(const VmOptions& opts) {
   if (!arm && image->architecture != "amd64")
     return report_error(fmt::format("{} is built for {}; cairn vm runs amd64 and arm64 hosts", io.host,
                                     image->architecture)), 1;
-  std::string vars = io.host + ".vars";
+  // OVMF's variables live beside the disk image.
+  std::string vars = (fs::path(image->path).parent_path() / (io.host + ".vars")).string();
   if (arm) {
     if (!fs::exists(kUbootArm64))
       return report_error(fmt::format("{} is missing: install the u-boot-qemu package", kUbootArm64)), 1;
