@@ -5,7 +5,8 @@
 // firmware, on an MBR disk) and one boot entry per generation, and the
 // state partition (label cairn-state)
 // holding generations/<N>/{system.squashfs,manifest.json}, empty var/,
-// home/, root/ and an empty machine-id that the first boot fills in.
+// home/, root/, an empty machine-id that the first boot fills in and
+// `host`, the host's name (for `cairn switch`).
 //
 // The current generation is built first if needed (as `cairn build`). Its
 // entry boots as a trial with boot.loader.tries tries; with
@@ -26,6 +27,7 @@
 #include "builder/cli/boot_partition.hh"
 #include "builder/cli/build.hh"
 #include "builder/cli/image.hh"
+#include "builder/cli/switch.hh"
 #include "builder/cli/verbs.hh"
 #include "builder/debian/fetch_progress.hh"
 #include "builder/debian/store.hh"
@@ -138,6 +140,9 @@ Result<DiskImage> make_host_image(const ImageOptions& opts) {
   fs::permissions(state + "/root", fs::perms::owner_all, fs::perm_options::replace);
   std::ofstream(state + "/machine-id").close();  // the first boot writes the id here
   ::chmod((state + "/machine-id").c_str(), 0444);
+  // The host the machine is installed as: `cairn switch`'s wrong-host guard
+  // and its default --host (switch.hh).
+  std::ofstream(state + "/" + std::string(kHostFile)) << opts.host << '\n';
 
   bootloader::LoaderSettings settings;
   settings.timeout = current.boot.value("timeout", 3u);

@@ -39,6 +39,11 @@ int main(int argc, char** argv) {
   cairn::cli::register_generations(app, job.run);
   cairn::cli::register_diff(app, job.run);
   cairn::cli::register_gc(app, job.run);
+  cairn::cli::register_switch(app, job.run);
+  cairn::cli::register_boot(app, job.run);
+  cairn::cli::register_test(app, job.run);
+  cairn::cli::register_dry_activate(app, job.run);
+  cairn::cli::register_rollback(app, job.run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

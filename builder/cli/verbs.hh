@@ -45,4 +45,12 @@ void register_gc(CLI::App& app, VerbResult& run);
 /// Registers `cairn options`.
 void register_options(CLI::App& app, VerbResult& run);
 
+/// Registers `cairn switch`, `cairn boot`, `cairn test`, `cairn
+/// dry-activate` and `cairn rollback` (switch.hh).
+void register_switch(CLI::App& app, VerbResult& run);
+void register_boot(CLI::App& app, VerbResult& run);
+void register_test(CLI::App& app, VerbResult& run);
+void register_dry_activate(CLI::App& app, VerbResult& run);
+void register_rollback(CLI::App& app, VerbResult& run);
+
 }  // namespace cairn::cli
