@@ -73,16 +73,17 @@ Result<void> link_or_copy(const std::string& from, const std::string& to) {
   return {};
 }
 
-std::string date_of(int64_t epoch) {
-  std::time_t t = epoch;
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
 
 }  // namespace
+
+std::string entry_title(const generations::Manifest& m, uint64_t generation) {
+  std::time_t t = m.source_date_epoch;
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char date[16];
+  std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
+  return fmt::format("{} — generation {} ({}, {})", m.name, generation, date, m.kernel.version);
+}
 
 std::string kernel_options(const generations::Manifest& m, uint64_t generation) {
   std::string options = fmt::format("{}={} {}={}={} panic=10", bootloader::kGenerationParam, generation,
@@ -160,8 +161,7 @@ Result<DiskImage> make_host_image(const ImageOptions& opts) {
     if (auto r = link_or_copy(g.system_dir + "/manifest.json", dir + "/manifest.json"); !r) return std::unexpected(r.error());
     bootloader::BootEntry entry;
     entry.generation = g.number;
-    entry.title = fmt::format("{} — generation {} ({}, {})", m.name, g.number, date_of(m.source_date_epoch),
-                              m.kernel.version);
+    entry.title = entry_title(m, g.number);
     entry.options = kernel_options(m, g.number);
     bool newest = g.number == built->generation.number;
     if (newest && boot->trials) entry.tries_left = m.boot.value("tries", 3u);

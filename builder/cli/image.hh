@@ -29,6 +29,10 @@ struct DiskImage {
 /// Builds the host if needed and writes its disk image.
 [[nodiscard]] Result<DiskImage> make_host_image(const ImageOptions& opts);
 
+/// The title of a generation's boot entry: "vm — generation 3 (2026-07-11,
+/// 6.1.0-50-amd64)" (the date is the lock's).
+std::string entry_title(const generations::Manifest& m, uint64_t generation);
+
 /// The kernel command line of a generation's boot entry: cairn's words
 /// (generation, state partition, panic=10 so a crash reboots into the
 /// fallback) and the host's boot.kernel.params.

@@ -296,15 +296,6 @@ class EspAccess {
   bool owned_;
 };
 
-std::string date_of(int64_t epoch) {
-  std::time_t t = epoch;
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 // Writes generation n's boot entry unless a reused generation has a usable
 // one; true when it wrote.
 Result<bool> write_boot_entry(const InPlaceContext& ctx, uint64_t n, const BuiltSystem& built, bool reused) {
@@ -334,7 +325,7 @@ Result<bool> write_boot_entry(const InPlaceContext& ctx, uint64_t n, const Built
     settings.limit = m.boot["configurationLimit"].get<uint32_t>();
   bootloader::BootEntry entry;
   entry.generation = n;
-  entry.title = fmt::format("{} — generation {} ({}, {})", m.name, n, date_of(m.source_date_epoch), m.kernel.version);
+  entry.title = entry_title(m, n);
   entry.options = kernel_options(m, n);
   entry.tries_left = m.boot.value("tries", 3u);
   const std::string& sys = built.generation.system_dir;
