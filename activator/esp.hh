@@ -12,11 +12,12 @@
 
 #include "activator/system.hh"
 #include "base/error.hh"
+#include "bootloader/layout.hh"
 
 namespace cairn::activator {
 
 /// Where the activator mounts the boot partition, relative to the root.
-inline constexpr std::string_view kEspDir = "/run/cairn/esp";
+inline constexpr std::string_view kEspDir = bootloader::kEspMountDir;
 
 /// The boot partition, mounted. Owns the mount when it made it: destroying
 /// the object or calling `release` unmounts it.

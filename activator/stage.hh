@@ -51,11 +51,12 @@
 #include "activator/system.hh"
 #include "base/error.hh"
 #include "bootloader/entry.hh"
+#include "bootloader/layout.hh"
 
 namespace cairn::activator {
 
 /// Where the init sequence puts things, relative to the root.
-inline constexpr std::string_view kStateDir = "/run/cairn/state";     ///< the state partition
+inline constexpr std::string_view kStateDir = bootloader::kStateMountDir;  ///< the state partition
 inline constexpr std::string_view kImageDir = "/run/cairn/image";     ///< the generation's image
 inline constexpr std::string_view kOverlayDir = "/run/cairn/overlay"; ///< /etc's upper and work dirs
 inline constexpr std::string_view kSysroot = "/sysroot";              ///< the new root, before the switch

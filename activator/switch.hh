@@ -78,12 +78,13 @@
 #include "activator/systemd.hh"
 #include "base/error.hh"
 #include "bootloader/entry.hh"
+#include "bootloader/layout.hh"
 
 namespace cairn::activator {
 
 /// Where the switch keeps its state, relative to the root.
 inline constexpr std::string_view kSwitchLock = "/run/cairn/switch.lock";
-inline constexpr std::string_view kActiveRecord = "/run/cairn/active";
+using bootloader::kActiveRecord;
 inline constexpr std::string_view kSwitchInProgress = "/run/cairn/switch-in-progress";
 /// Generation N's image is mounted at kGenerationMounts/N.
 inline constexpr std::string_view kGenerationMounts = "/run/cairn/generations";

@@ -22,6 +22,12 @@
 
 namespace cairn::bootloader {
 
+/// Where the running machine has things, shared by the activator (which
+/// makes them) and the builder's in-place verbs (which read them).
+inline constexpr std::string_view kStateMountDir = "/run/cairn/state";   ///< the state partition, mounted
+inline constexpr std::string_view kEspMountDir = "/run/cairn/esp";       ///< the boot partition, when cairn mounts it
+inline constexpr std::string_view kActiveRecord = "/run/cairn/active";   ///< the generation a switch made active
+
 /// The state partition's file-system label.
 inline constexpr std::string_view kStateLabel = "cairn-state";
 /// The boot partition's label.

@@ -55,15 +55,16 @@
 #include "base/error.hh"
 #include "base/subprocess.hh"
 #include "builder/cli/build.hh"
+#include "bootloader/layout.hh"
 
 namespace cairn::cli {
 
 /// Where things are on a running cairn machine, relative to the root.
-inline constexpr std::string_view kStateMount = "/run/cairn/state";   ///< the state partition (the activator's)
-inline constexpr std::string_view kEspMount = "/run/cairn/esp";       ///< where the boot partition is mounted if need be
+inline constexpr std::string_view kStateMount = bootloader::kStateMountDir;
+inline constexpr std::string_view kEspMount = bootloader::kEspMountDir;
 inline constexpr std::string_view kEspDevice = "/dev/disk/by-label/ESP";
 inline constexpr std::string_view kActivatorPath = "/usr/lib/cairn/cairn-activate";
-inline constexpr std::string_view kActiveRecord = "/run/cairn/active";  ///< written by the activator's switch
+using bootloader::kActiveRecord;
 /// The boot partition's possible mount points, in the order they are taken.
 inline constexpr std::array<std::string_view, 4> kEspMountPoints{"/boot/efi", "/efi", "/boot", "/run/cairn/esp"};
 /// On the state partition: the host the machine was installed as (one
