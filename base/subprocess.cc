@@ -299,13 +299,19 @@ Result<RunResult> run(std::string_view program, const std::vector<std::string>& 
         }
       }
       if (out_slot >= 0 && fds[out_slot].revents != 0) {
+        size_t had = result.out.size();
         auto more = drain(out->read.get(), result.out, "standard output");
         if (!more) return std::unexpected(context(more.error()));
+        if (options.on_output && result.out.size() > had)
+          options.on_output(1, std::string_view(result.out).substr(had));
         if (!*more) out->read.reset();
       }
       if (err_slot >= 0 && fds[err_slot].revents != 0) {
+        size_t had = result.err.size();
         auto more = drain(err->read.get(), result.err, "standard error");
         if (!more) return std::unexpected(context(more.error()));
+        if (options.on_output && result.err.size() > had)
+          options.on_output(2, std::string_view(result.err).substr(had));
         if (!*more) err->read.reset();
       }
     }

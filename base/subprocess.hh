@@ -14,6 +14,7 @@
 // judge and to word in its own error.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@ struct RunOptions {
   std::vector<std::string> env;
   /// Working directory of the program; empty keeps the caller's.
   std::string cwd;
+  /// Called with each piece of output as it arrives (fd 1: standard
+  /// output, 2: standard error), besides its being collected in the
+  /// result: for passing a long-running program's output on live.
+  std::function<void(int fd, std::string_view piece)> on_output;
 };
 
 /// How a program ended and what it wrote.

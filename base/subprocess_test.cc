@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <string>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/files.hh"
 
@@ -52,6 +53,28 @@ TEST(Subprocess, ExitStatusAndStderr) {
   EXPECT_EQ(got->out, "out\n");
   EXPECT_EQ(got->err, "err\n");
   EXPECT_EQ(got->describe(), "exited with status 3");
+}
+
+TEST(Subprocess, OutputIsPassedOnAsItArrives) {
+  // The second line is written only after the first was seen: the callback
+  // got it while the program was still running.
+  std::string dir = ::testing::TempDir();
+  std::string seen = dir + "/cairn-seen-" + std::to_string(::getpid());
+  std::filesystem::remove(seen);
+  std::string pieces[3];
+  RunOptions o;
+  o.on_output = [&](int fd, std::string_view piece) {
+    pieces[fd] += piece;
+    if (fd == 1 && pieces[1] == "first\n") (void)write_file_atomic(seen, "");
+  };
+  auto got = run("sh", {"-c", "echo first; while [ ! -e " + seen + " ]; do sleep 0.01; done; echo second; echo e >&2"},
+                 o);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(pieces[1], "first\nsecond\n");
+  EXPECT_EQ(pieces[2], "e\n");
+  EXPECT_EQ(got->out, "first\nsecond\n");
+  EXPECT_EQ(got->err, "e\n");
+  std::filesystem::remove(seen);
 }
 
 TEST(Subprocess, KilledBySignal) {

@@ -104,6 +104,8 @@
 #   }
 #
 #   persist = { files = [string]; directories = [string]; }   sorted absolute paths
+#   builder   bool                            programs.cairn.enable: the building cairn puts
+#                                             itself at /usr/bin/cairn
 #
 #   time      = { timeZone = string; }
 #   locale    string                          LANG
@@ -247,6 +249,7 @@ let
       directories = sortedUnique config.environment.persist.directories;
     };
 
+    builder = config.programs.cairn.enable;
     time = { inherit (config.time) timeZone; };
     locale = config.i18n.defaultLocale;
     locales = sortedUnique config.i18n.generatedLocales;

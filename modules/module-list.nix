@@ -35,6 +35,7 @@
   ./services/ttys/getty.nix
 
   ./programs/bash.nix
+  ./programs/cairn.nix
   ./programs/git.nix
   ./programs/vim.nix
 

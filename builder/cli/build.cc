@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -27,6 +28,7 @@
 #include "base/hash.hh"
 #include "base/timings.hh"
 #include "builder/cli/activator_path.hh"
+#include "builder/cli/self_copy.hh"
 #include "builder/cli/build.hh"
 #include "builder/cli/packages.hh"
 #include "builder/cli/verbs.hh"
@@ -195,8 +197,31 @@ Result<BuiltSystem> Builder::build() {
     if (!h) return error(h.error().message);
     activator_hash = *h;
   }
-  m.inputs_hash = sha256_hex(fmt::format("{}\n{}\ncompose {}\nactivator {}\n", m.closure_hash, m.lock_hash,
-                                         generations::kComposeVersion, activator_hash));
+  // programs.cairn: this very builder goes into the image as /usr/bin/cairn,
+  // when it can run there.
+  std::string builder;
+  std::string builder_exe_hash;
+  std::string builder_hash;  ///< of the executable and the module library
+  StdlibFiles stdlib;
+  if (ev->closure.value("builder", false)) {
+    ActivatorSearch self = ActivatorSearch::from_process();
+    if (host.architecture != self.build_architecture) {
+      std::cerr << "warning: programs.cairn.enable: this cairn is for " << self.build_architecture << ", not "
+                << host.architecture << "; the image will have no /usr/bin/cairn\n";
+    } else {
+      auto h = sha256_file(self.self);
+      if (!h) return error(h.error().message);
+      auto lib = stdlib_for_image(eval::default_stdlib_dir());
+      if (!lib) return error(lib.error().message);
+      builder = self.self;
+      builder_exe_hash = *h;
+      builder_hash = sha256_hex(*h + " " + lib->sha256);
+      stdlib = std::move(*lib);
+    }
+  }
+  m.inputs_hash = sha256_hex(fmt::format("{}\n{}\ncompose {}\nactivator {}\n{}", m.closure_hash, m.lock_hash,
+                                         generations::kComposeVersion, activator_hash,
+                                         builder.empty() ? "" : "builder " + builder_hash + "\n"));
   m.source_date_epoch = *epoch;
   m.boot = ev->closure.value("boot", nlohmann::json::object());
   if (const nlohmann::json persist = ev->closure.value("persist", nlohmann::json::object()); persist.is_object()) {
@@ -205,6 +230,7 @@ Result<BuiltSystem> Builder::build() {
   }
   m.build_inputs = {{"cairn", CAIRN_VERSION}, {"suite", host.suite}, {"release-date", index->second.date},
                     {"in-release", index->second.in_release_sha256}, {"activator", activator_hash}};
+  if (!builder.empty()) m.build_inputs["builder"] = builder_hash;
   for (const debian::ResolvedPackage& p : host.packages)
     m.packages.push_back({p.name, p.version, p.architecture, p.sha256, p.size});
 
@@ -230,10 +256,19 @@ Result<BuiltSystem> Builder::build() {
   lang::EvalSettings es;
   es.allow_environment = false;
   lang::EvalState state(es);
-  auto settings = repository_settings(state, root, request);
-  if (!settings) return error(settings.error().message);
+  // The mirror is asked for only when the store lacks a package: a machine
+  // rebuilding itself from its own store needs no apt sources or network.
   std::vector<WantedPackage> wanted;
-  for (const debian::ResolvedPackage& p : host.packages) wanted.push_back({p, settings->mirror + "/" + p.filename});
+  bool all_there = std::ranges::all_of(host.packages, [&](const debian::ResolvedPackage& p) { return store->has(p.sha256); });
+  std::string mirror;
+  if (!all_there) {
+    auto settings = repository_settings(state, root, request);
+    if (!settings)
+      return error(settings.error().message + " (the store " + *store_root +
+                   " does not hold every locked package, so they must be fetched)");
+    mirror = settings->mirror;
+  }
+  for (const debian::ResolvedPackage& p : host.packages) wanted.push_back({p, mirror + "/" + p.filename});
   auto fetched = ensure_packages(*store, wanted);
   if (!fetched) return error(fetched.error().message);
 
@@ -258,10 +293,19 @@ Result<BuiltSystem> Builder::build() {
     input.staging = staging;
     input.cache_dir = *store_root + "/derived";
     if (!activator.empty()) input.extra_files.push_back({"usr/lib/cairn/cairn-activate", activator, 0755});
+    if (!builder.empty()) {
+      auto copy = builder_for_image(builder, builder_exe_hash, *store_root + "/derived");
+      if (!copy) return error(copy.error().message);
+      input.extra_files.push_back({"usr/bin/cairn", *copy, 0755});
+      input.extra_files.insert(input.extra_files.end(), stdlib.files.begin(), stdlib.files.end());
+    }
     for (const debian::ResolvedPackage& p : host.packages)
       input.packages.push_back({p.name, store->pkg_path(p.sha256, p.name, p.version, p.architecture)});
-    if (*current && !(*current)->system_dir.empty())
-      if (auto previous = generations::read_manifest((*current)->system_dir)) {
+    std::string previous_dir = opts_.previous_system;
+    if (previous_dir.empty() || !fs::exists(previous_dir + "/manifest.json"))
+      previous_dir = *current ? (*current)->system_dir : "";
+    if (!previous_dir.empty())
+      if (auto previous = generations::read_manifest(previous_dir)) {
         input.previous.uids = previous->uids;
         input.previous.gids = previous->gids;
       }

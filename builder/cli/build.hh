@@ -17,6 +17,11 @@ struct BuildOptions {
   bool no_out_link = false;
   bool timings = false;
   bool explain_scripts = false;
+  /// A generation directory (manifest.json) whose user and group ids the
+  /// new generation keeps — on a machine rebuilding itself, the running
+  /// generation's, since its files on the state partition carry them. ""
+  /// (or no such manifest): the profile's current generation's.
+  std::string previous_system;
 };
 
 struct BuiltSystem {

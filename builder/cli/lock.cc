@@ -52,11 +52,15 @@ struct Locker {
   std::optional<debian::Store> store;
   std::unique_ptr<debian::ProgressSink> progress;
   std::optional<debian::Fetcher> fetcher;
-  std::map<std::string, debian::Index> indexes;
+  std::map<std::string, debian::Index> indexes;  ///< by suite/arch and components
 
   Result<debian::Index*> index_for(const debian::RepositorySettings& settings) {
     std::string key = debian::index_key(settings.suite, settings.architecture);
-    if (auto it = indexes.find(key); it != indexes.end()) return &it->second;
+    // Hosts of one suite and architecture may want different components
+    // (the desktop non-free-firmware, the vm main only): one index each.
+    std::string loaded_key = key;
+    for (const std::string& c : settings.components) loaded_key += " " + c;
+    if (auto it = indexes.find(loaded_key); it != indexes.end()) return &it->second;
     Result<debian::Index> index = fail("");
     auto pinned = lock.indexes.find(key);
     if (!opts.update && pinned != lock.indexes.end()) {
@@ -76,7 +80,7 @@ struct Locker {
     }
     if (!index) return std::unexpected(index.error().context("index of " + key));
     lock.indexes[key] = debian::LockedIndex{index->release.inrelease_sha256, index->release.date};
-    return &(indexes[key] = std::move(*index));
+    return &(indexes[loaded_key] = std::move(*index));
   }
 };
 

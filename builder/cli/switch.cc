@@ -427,7 +427,10 @@ Result<InPlaceReport> run_in_place(const InPlaceContext& ctx) {
   std::string command_line;
   for (const std::string& a : report.activator_command) command_line += (command_line.empty() ? "" : " ") + a;
   ctx.print("running " + command_line);
-  auto ran = run(*program, args);
+  // Its lines reach the terminal as it writes them; they are collected too.
+  RunOptions ro;
+  ro.on_output = ctx.activator_output;
+  auto ran = run(*program, args, ro);
   if (!ran) return std::unexpected(ran.error());
   report.activator = std::move(*ran);
   if (report.activator.signal != 0)
@@ -470,11 +473,13 @@ int run_verb(InPlaceVerb verb, const InPlaceOptions& opts) {
   ctx.force = opts.force;
   ctx.now = opts.now;
   ctx.activator = opts.activator;
-  ctx.build = [&opts](const std::string& host) {
+  ctx.build = [&opts, &ctx](const std::string& host) {
     BuildOptions bo;
     bo.host = host;
     bo.store = opts.store;
     bo.no_out_link = true;
+    if (auto n = running_generation(ctx.root))
+      bo.previous_system = ctx.root + std::string(kStateMount) + "/" + bootloader::generation_dir(*n);
     return build_host(bo);
   };
   ctx.mount = [](const std::string& device, const std::string& target) -> Result<void> {
@@ -487,10 +492,12 @@ int run_verb(InPlaceVerb verb, const InPlaceOptions& opts) {
     return {};
   };
   ctx.print = [](const std::string& line) { std::cerr << "cairn: " << line << std::endl; };
+  ctx.activator_output = [](int fd, std::string_view piece) {
+    std::ostream& to = fd == 1 ? std::cout : std::cerr;
+    to << piece << std::flush;
+  };
   auto report = run_in_place(ctx);
   if (!report) return report_build_error(report.error()), 1;
-  std::cout << report->activator.out << std::flush;
-  std::cerr << report->activator.err << std::flush;
   return report->activator.exit_status;
 }
 

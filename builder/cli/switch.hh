@@ -119,6 +119,9 @@ struct InPlaceContext {
   /// Receives one line per step as it is done ("installed generation 7 on
   /// the state partition"), without "cairn: ".
   std::function<void(const std::string& line)> print;
+  /// Receives cairn-activate's output as it comes (fd 1 or 2); may be
+  /// empty. All of it is in the report as well.
+  std::function<void(int fd, std::string_view piece)> activator_output;
 };
 
 /// What a verb did.

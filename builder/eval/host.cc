@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
@@ -97,7 +98,18 @@ std::string find_repo_root(const std::string& start) {
 
 std::string default_stdlib_dir() {
   if (const char* env = std::getenv("CAIRN_STDLIB"); env && *env) return env;
-  return CAIRN_STDLIB_DIR;
+  // The source tree this cairn was built from; else, for a cairn installed
+  // as <prefix>/bin/cairn (as on a machine with programs.cairn), the
+  // library installed beside it.
+  std::string built_with = CAIRN_STDLIB_DIR;
+  if (::access((built_with + "/module-list.nix").c_str(), R_OK) == 0) return built_with;
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::string installed = (self.parent_path().parent_path() / "share/cairn/modules").string();
+    if (::access((installed + "/module-list.nix").c_str(), R_OK) == 0) return installed;
+  }
+  return built_with;
 }
 
 EvaluatedHost evaluate_host(EvalState& state, const HostOptions& opts) {

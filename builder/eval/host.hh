@@ -42,7 +42,8 @@ struct EvaluatedHost {
 std::string find_repo_root(const std::string& start);
 
 /// The standard library's directory: $CAIRN_STDLIB, else the one cairn was
-/// built with.
+/// built with when it is there, else <prefix>/share/cairn/modules beside an
+/// installed <prefix>/bin/cairn (programs.cairn puts it in images).
 std::string default_stdlib_dir();
 
 /// Evaluates the host's module tree. Evaluation is hermetic: the state must

@@ -11,6 +11,9 @@
   system.platform = "x86_64-linux";
   boot.loader.type = "systemd-boot";
 
+  # Rebuilt in place: `cairn switch` on the machine itself.
+  programs.cairn.enable = true;
+
   desktop = {
     enable = true;
     environment = lib.mkDefault "xfce";

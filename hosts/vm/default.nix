@@ -29,6 +29,9 @@
     "virtio_pci" "virtio_blk" "ext4" "vfat" "nls_ascii" "nls_cp437" "squashfs" "loop" "overlay"
   ];
 
+  # cairn on the machine: the end-to-end tests rebuild it in place.
+  programs.cairn.enable = true;
+
   # A shell in the initramfs for when nothing boots (with cairn.shell on the
   # kernel command line), and a directory kept across generations: the
   # end-to-end tests check both.

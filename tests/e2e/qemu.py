@@ -26,7 +26,7 @@ class Timeout(Exception):
 
 
 class Machine:
-    def __init__(self, disk, memory=1024, kvm=False, log_path=None, snapshot=False, arch="x86_64"):
+    def __init__(self, disk, memory=1024, kvm=False, log_path=None, snapshot=False, arch="x86_64", disks=()):
         self.disk = disk
         self.work = tempfile.mkdtemp(prefix="cairn-e2e-")
         self.log = ""
@@ -46,6 +46,8 @@ class Machine:
                 "-drive", f"if=pflash,format=raw,unit=1,file={self.vars}",
             ]
         args += ["-drive", f"file={disk},if=virtio,format=raw" + (",snapshot=on" if snapshot else ""), "-nic", "none"]
+        for extra in disks:  # /dev/vdb, /dev/vdc, ...
+            args += ["-drive", f"file={extra},if=virtio,format=raw"]
         args += ["-accel", "kvm"] if kvm else ["-accel", "tcg"]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, bufsize=0)
@@ -65,9 +67,9 @@ class Machine:
                 self.log_file.flush()
         return True
 
-    def wait(self, pattern, timeout):
+    def wait(self, pattern, timeout, flags=0):
         """Waits for `pattern` (a regex) after the last match; returns the match."""
-        rx = re.compile(pattern)
+        rx = re.compile(pattern, flags)
         deadline = time.monotonic() + timeout
         while True:
             m = rx.search(self.log, self.pos)
