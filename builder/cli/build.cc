@@ -274,7 +274,7 @@ Result<BuiltSystem> Builder::build() {
 
   auto number = profile->next_number();
   if (!number) return error(number.error().message);
-  m.generation = *number;
+  m.generation = std::max(*number, opts_.first_number);
   std::string key = sha256_hex(fmt::format("{}\ngeneration {}\n", m.inputs_hash, m.generation)).substr(0, 32);
   std::string system_dir = fmt::format("{}/systems/{}-{}", *store_root, key, opts_.host);
 
@@ -366,7 +366,7 @@ Result<BuiltSystem> Builder::build() {
     m = std::move(*existing);
   }
 
-  auto g = profile->add(system_dir);
+  auto g = profile->add(system_dir, m.generation);
   if (!g) return error(g.error().message);
   return done(*g, m, true);
 }

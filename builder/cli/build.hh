@@ -22,6 +22,11 @@ struct BuildOptions {
   /// generation's, since its files on the state partition carry them. ""
   /// (or no such manifest): the profile's current generation's.
   std::string previous_system;
+  /// The lowest number the new generation may have (0: any). A machine
+  /// rebuilding itself asks for one past the newest generation it has
+  /// installed, so that the image's own number (os-release's
+  /// IMAGE_VERSION, the manifest) is the one it is installed and booted as.
+  uint64_t first_number = 0;
 };
 
 struct BuiltSystem {

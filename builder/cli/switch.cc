@@ -387,16 +387,24 @@ Result<InPlaceReport> run_in_place(const InPlaceContext& ctx) {
 
   std::vector<std::string> args{std::string(info.name)};
   if (info.builds) {
-    auto built = ctx.build(report.host);
+    auto installed = scan_generations(state, ctx);
+    if (!installed) return std::unexpected(installed.error());
+    // A new build is numbered past what the machine has, so that the image
+    // calls itself by the number it is installed as.
+    auto built = ctx.build(report.host, installed->empty() ? 1 : installed->back() + 1);
     if (!built) return std::unexpected(built.error());
     if (built->generation.system_dir.empty())
       return fail(fmt::format("the build of {} gave no system directory", report.host));
     uint64_t number = built->generation.number;
-    auto installed = scan_generations(state, ctx);
-    if (!installed) return std::unexpected(installed.error());
-    bool taken = std::ranges::find(*installed, number) != installed->end();
-    bool same = taken && holds_same_system(state, number, *built);
-    uint64_t n = choose_generation(number, *installed, same);
+    // The system may be installed already, under its own number or (built
+    // elsewhere, or before the numbers agreed) another one.
+    std::optional<uint64_t> holding;
+    if (std::ranges::find(*installed, number) != installed->end() && holds_same_system(state, number, *built))
+      holding = number;
+    for (auto it = installed->rbegin(); !holding && it != installed->rend(); ++it)
+      if (holds_same_system(state, *it, *built)) holding = *it;
+    bool same = holding.has_value();
+    uint64_t n = holding ? *holding : choose_generation(number, *installed, false);
     if (same) {
       ctx.print(fmt::format("generation {} is on the state partition already (the same system)", n));
     } else {
@@ -473,9 +481,10 @@ int run_verb(InPlaceVerb verb, const InPlaceOptions& opts) {
   ctx.force = opts.force;
   ctx.now = opts.now;
   ctx.activator = opts.activator;
-  ctx.build = [&opts, &ctx](const std::string& host) {
+  ctx.build = [&opts, &ctx](const std::string& host, uint64_t first_number) {
     BuildOptions bo;
     bo.host = host;
+    bo.first_number = first_number;
     bo.store = opts.store;
     bo.no_out_link = true;
     if (auto n = running_generation(ctx.root))

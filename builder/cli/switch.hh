@@ -12,15 +12,18 @@
 //   2. takes <state>/.cairn-switch.lock (flock, not waiting), so two
 //      builder-side switches never install at once;
 //   3. builds the host from the machine's own store (build_host: offline
-//      when the store holds the locked packages);
+//      when the store holds the locked packages), a new generation
+//      numbered past the newest installed;
 //   4. installs the system as generation N on the state partition:
 //      system.squashfs and manifest.json copied to generations/N.tmp-XXXXXX,
 //      fsync'd, renamed to generations/N, the directory fsync'd. N is the
-//      build's own number; a generations/N that holds the same system (the
-//      same manifest, the image's size) is reused, one that holds another
-//      is never touched — the system goes to one past the newest installed
-//      generation instead. Leftover *.tmp-* directories of an interrupted
-//      install are removed first;
+//      build's own number, one past the newest installed unless the build
+//      was a no-op; an installed generation that holds the same system (the
+//      same manifest, the image's size) is reused whatever its number; a
+//      generations/N that holds another is never touched — the system goes
+//      to one past the newest installed generation instead. Leftover
+//      *.tmp-* directories of an interrupted install are removed before
+//      the build;
 //   5. for `switch` and `boot` (the verbs that make N the default), writes
 //      N's boot entry — a trial with boot.tries tries, the kernel and initrd
 //      from the store, image.hh's kernel_options() — through the boot
@@ -109,9 +112,11 @@ struct InPlaceContext {
   /// The runtime half; "" = root/usr/lib/cairn/cairn-activate when it is
   /// there, else `cairn-activate` on PATH.
   std::string activator;
-  /// Builds `host` (the command: build_host from the machine's store; tests
-  /// hand over a prepared system directory). Not called by rollback.
-  std::function<Result<BuiltSystem>(const std::string& host)> build;
+  /// Builds `host`, numbering a new generation `first_number` or more (one
+  /// past the newest installed; a no-op rebuild keeps its number). The
+  /// command: build_host from the machine's store; tests hand over a
+  /// prepared system directory. Not called by rollback.
+  std::function<Result<BuiltSystem>(const std::string& host, uint64_t first_number)> build;
   /// Mounts the vfat file system on `device` at `target` (a directory that
   /// exists), and unmounts it. The command: mount(2) and umount(2).
   std::function<Result<void>(const std::string& device, const std::string& target)> mount;

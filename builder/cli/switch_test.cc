@@ -110,8 +110,9 @@ class SwitchTest : public testing::Test {
     ctx.root = root_;
     ctx.host = host;
     ctx.activator = activator_;
-    ctx.build = [this](const std::string& h) -> Result<BuiltSystem> {
+    ctx.build = [this](const std::string& h, uint64_t first_number) -> Result<BuiltSystem> {
       built_hosts_.push_back(h);
+      first_numbers_.push_back(first_number);
       return system_;
     };
     ctx.mount = [this](const std::string& device, const std::string& target) -> Result<void> {
@@ -150,6 +151,7 @@ class SwitchTest : public testing::Test {
   std::string dir_, root_, state_, esp_, activator_;
   BuiltSystem system_;
   std::vector<std::string> built_hosts_, calls_, lines_;
+  std::vector<uint64_t> first_numbers_;  ///< what each build was asked to number from
 };
 
 // --- the wrong-host guard -----------------------------------------------
@@ -279,6 +281,30 @@ TEST_F(SwitchTest, ReusesAnIdenticalGeneration) {
   EXPECT_EQ(before.st_ino, after.st_ino);
   EXPECT_EQ(generation_names(), std::vector<std::string>{"5"});
   EXPECT_TRUE(printed("generation 5 is on the state partition already (the same system)"));
+}
+
+TEST_F(SwitchTest, ReusesTheSameSystemInstalledUnderAnotherNumber) {
+  // Built as 5 in the store, installed as 6 by an earlier switch (the
+  // numbers did not agree then): a no-op rebuild gives 5 again.
+  write(state_ + "/generations/5/system.squashfs", "another system\n");
+  write(state_ + "/generations/5/manifest.json", "{}\n");
+  fs::create_directories(state_ + "/generations/6");
+  for (const char* f : {"system.squashfs", "manifest.json"})
+    fs::copy_file(system_.generation.system_dir + "/" + f, state_ + "/generations/6/" + f);
+  auto r = run_in_place(context(InPlaceVerb::test));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->generation, 6u);
+  EXPECT_FALSE(r->installed);
+  EXPECT_EQ(generation_names(), (std::vector<std::string>{"5", "6"}));
+  EXPECT_EQ(activator_args(), "test 6\n");
+}
+
+TEST_F(SwitchTest, TheBuildIsNumberedPastTheNewestInstalled) {
+  ASSERT_TRUE(run_in_place(context(InPlaceVerb::test)));
+  write(state_ + "/generations/9/system.squashfs", "nine\n");
+  write(state_ + "/generations/9/manifest.json", "{}\n");
+  ASSERT_TRUE(run_in_place(context(InPlaceVerb::test)));
+  EXPECT_EQ(first_numbers_, (std::vector<uint64_t>{1, 10}));
 }
 
 TEST_F(SwitchTest, NeverOverwritesAnotherSystemOfTheSameNumber) {
@@ -536,7 +562,7 @@ TEST_F(SwitchTest, TheLockIsHeldWhileBuildingAndInstalling) {
   std::string path = state_ + "/.cairn-switch.lock";
   InPlaceContext ctx = context(InPlaceVerb::switch_now);
   bool locked_during_build = false;
-  ctx.build = [&](const std::string&) -> Result<BuiltSystem> {
+  ctx.build = [&](const std::string&, uint64_t) -> Result<BuiltSystem> {
     Fd probe(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     locked_during_build = probe.valid() && ::flock(probe.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
     return system_;
@@ -547,7 +573,7 @@ TEST_F(SwitchTest, TheLockIsHeldWhileBuildingAndInstalling) {
 
 TEST_F(SwitchTest, ABuildErrorIsPassedOnAndInstallsNothing) {
   InPlaceContext ctx = context(InPlaceVerb::switch_now);
-  ctx.build = [](const std::string&) -> Result<BuiltSystem> {
+  ctx.build = [](const std::string&, uint64_t) -> Result<BuiltSystem> {
     return fail("host laptop is not in cairn.lock; run `cairn lock --host laptop`");
   };
   auto r = run_in_place(ctx);

@@ -108,9 +108,10 @@ Result<uint64_t> Profile::next_number() const {
   return all->empty() ? 1 : all->back().number + 1;
 }
 
-Result<Generation> Profile::add(const std::string& system_dir) {
+Result<Generation> Profile::add(const std::string& system_dir, uint64_t at_least) {
   auto n = next_number();
   if (!n) return std::unexpected(n.error());
+  *n = std::max(*n, at_least);
   std::string name = fs::path(system_dir).filename().string();
   std::string link = fmt::format("{}/{}", dir_, *n);
   // Relative, so the store can move as a whole.

@@ -43,9 +43,10 @@ class Profile {
   /// The current generation, or nullopt when the host has none.
   [[nodiscard]] Result<std::optional<Generation>> current() const;
 
-  /// Adds generation max+1 (1 for the first) naming `system_dir` (which
-  /// must be under the store's systems/) and makes it current.
-  [[nodiscard]] Result<Generation> add(const std::string& system_dir);
+  /// Adds generation max+1 (1 for the first), or `at_least` when that is
+  /// more, naming `system_dir` (which must be under the store's systems/)
+  /// and makes it current.
+  [[nodiscard]] Result<Generation> add(const std::string& system_dir, uint64_t at_least = 0);
 
   /// The number add() would give next.
   [[nodiscard]] Result<uint64_t> next_number() const;

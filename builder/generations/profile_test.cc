@@ -47,6 +47,21 @@ TEST(Profile, GenerationsCountUpAndTheNewestIsCurrent) {
   EXPECT_EQ(*p->next_number(), 4u);
 }
 
+TEST(Profile, AGenerationMayBeNumberedPastTheNext) {
+  TempStore store;
+  auto p = Profile::open(store.root(), "vm");
+  ASSERT_TRUE(p.has_value());
+  ASSERT_TRUE(p->add(store.add_system("k1", TempStore::manifest("vm", {}))).has_value());
+  auto g = p->add(store.add_system("k2", TempStore::manifest("vm", {})), 7);
+  ASSERT_TRUE(g.has_value());
+  EXPECT_EQ(g->number, 7u);
+  EXPECT_EQ((*p->current())->number, 7u);
+  // A floor below the next number changes nothing.
+  auto h = p->add(store.add_system("k3", TempStore::manifest("vm", {})), 2);
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->number, 8u);
+}
+
 TEST(Profile, CurrentGenerationCannotBeRemoved) {
   TempStore store;
   auto p = Profile::open(store.root(), "vm");

@@ -47,7 +47,7 @@ class Machine:
             ]
         args += ["-drive", f"file={disk},if=virtio,format=raw" + (",snapshot=on" if snapshot else ""), "-nic", "none"]
         for extra in disks:  # /dev/vdb, /dev/vdc, ...
-            args += ["-drive", f"file={extra},if=virtio,format=raw"]
+            args += ["-drive", f"file={extra},if=virtio,format=raw" + (",snapshot=on" if snapshot else "")]
         args += ["-accel", "kvm"] if kvm else ["-accel", "tcg"]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, bufsize=0)
