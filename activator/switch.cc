@@ -186,7 +186,14 @@ Result<void> swap(const SwitchContext& ctx, const std::string& image, const Mani
   const std::string& root = ctx.root;
   System& system = ctx.system;
   const std::string full = root + image;
-  if (auto r = system.mount(full + "/usr", root + "/usr", "", "bind,ro"); !r) return r;
+  // Propagation: systemd makes every mount shared, so a bind from the
+  // image's mount would join its peer group, and the next switch's mount
+  // over /usr would propagate into the image, over <image>/usr — a later
+  // switch back to that image would bind the wrong /usr. So the image's
+  // mount is made private first and the new /usr shared in a group of its
+  // own, as systemd leaves the /usr of a boot.
+  if (auto r = system.mount("none", full, "", "private"); !r) return r;
+  if (auto r = system.mount(full + "/usr", root + "/usr", "", "bind,ro,shared"); !r) return r;
 
   // Without a machine-id on the state partition, the running one lives in
   // the old /etc's upper directory, which the new overlay does not show:

@@ -223,7 +223,10 @@ const Lines kStops = {
     "systemd stop old.service replace",
 };
 const Lines kSwap = {
-    "mount /run/cairn/generations/5/usr /usr - bind,ro",
+    // The image's mount private, so that later mounts over /usr do not
+    // propagate into it; the new /usr shared on its own.
+    "mount none /run/cairn/generations/5 - private",
+    "mount /run/cairn/generations/5/usr /usr - bind,ro,shared",
     "mount overlay /etc overlay lowerdir=/run/cairn/generations/5/etc,upperdir=/run/cairn/overlay/etc-5/upper,"
     "workdir=/run/cairn/overlay/etc-5/work",
     "mount /run/cairn/state/machine-id /etc/machine-id - bind",
@@ -604,7 +607,8 @@ TEST_F(SwitchTest, RollbackAfterASwitch) {
   ASSERT_TRUE(now) << now.error().message;
   EXPECT_EQ(now->generation, 4u);
   EXPECT_EQ(now->previous, 5u);
-  EXPECT_EQ(std::ranges::count(system_.log, "mount /run/cairn/image/usr /usr - bind,ro"), 1);
+  EXPECT_EQ(std::ranges::count(system_.log, "mount none /run/cairn/image - private"), 1);
+  EXPECT_EQ(std::ranges::count(system_.log, "mount /run/cairn/image/usr /usr - bind,ro,shared"), 1);
   EXPECT_EQ(std::ranges::count(system_.log, kMountImage5[0]), 0);
   EXPECT_EQ(now->stopped, (Lines{"changed.service", "new.service"}));
   EXPECT_EQ(now->started, (Lines{"changed.service", "old.service"}));
