@@ -259,7 +259,8 @@ Result<BuiltSystem> Builder::build() {
   // The mirror is asked for only when the store lacks a package: a machine
   // rebuilding itself from its own store needs no apt sources or network.
   std::vector<WantedPackage> wanted;
-  bool all_there = std::ranges::all_of(host.packages, [&](const debian::ResolvedPackage& p) { return store->has(p.sha256); });
+  bool all_there =
+      std::ranges::all_of(host.packages, [&](const debian::ResolvedPackage& p) { return store->has(p.sha256); });
   std::string mirror;
   if (!all_there) {
     auto settings = repository_settings(state, root, request);
