@@ -5,6 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <string_view>
+
+#include "base/error.hh"
 
 namespace cairn::cli {
 
@@ -14,8 +17,20 @@ using VerbResult = std::function<int()>;
 /// Prints "cairn: error: WHAT" on stderr (one report per failure).
 void report_error(const std::string& what);
 
-/// The configuration repository holding the working directory (a parent
-/// with hosts/), or "" after reporting that there is none.
+/// The file a machine with programs.cairn.repository names its
+/// configuration repository in (one line: a directory).
+inline constexpr std::string_view kMachineRepositoryFile = "/etc/cairn/repository";
+
+/// The configuration repository: the working directory or the nearest
+/// parent with hosts/, else the directory `named_file` names (when it
+/// exists). Errors: "no configuration repository here: neither /x nor a
+/// parent holds a hosts/ directory; run cairn inside one (or set
+/// programs.cairn.repository)", and one for a named directory without
+/// hosts/.
+[[nodiscard]] Result<std::string> locate_repository(const std::string& cwd, const std::string& named_file);
+
+/// locate_repository() for the working directory and
+/// kMachineRepositoryFile, or "" after reporting the error.
 std::string repo_root_or_report();
 
 /// Registers `cairn eval`; sets `run` when it is selected.

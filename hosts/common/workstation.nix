@@ -11,8 +11,12 @@
   system.platform = "x86_64-linux";
   boot.loader.type = "systemd-boot";
 
-  # Rebuilt in place: `cairn switch` on the machine itself.
-  programs.cairn.enable = true;
+  # Rebuilt in place: `cairn switch` on the machine itself, from alice's
+  # clone of this repository.
+  programs.cairn = {
+    enable = true;
+    repository = "/home/alice/config";
+  };
 
   desktop = {
     enable = true;

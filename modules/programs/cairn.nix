@@ -27,9 +27,25 @@ in
         that is always rebuilt on a PC does not.
       '';
     };
+
+    repository = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "/home/alice/config";
+      description = ''
+        The clone of the configuration repository this machine is built
+        from. cairn run outside any repository uses it (it is written to
+        /etc/cairn/repository), so `cairn switch` works from any directory,
+        as nixos-rebuild reads /etc/nixos.
+      '';
+    };
   };
 
   config = lib.mkIf cfg.enable {
+    environment.etc."cairn/repository" = lib.mkIf (cfg.repository != null) {
+      text = cfg.repository + "\n";
+    };
+
     environment.systemPackages = with pkgs; [
       # The libraries /usr/bin/cairn is linked with (Debian 12's sonames).
       libarchive13 libblkid1 libcurl4 libfdisk1 libfmt9 libkmod2 liblzma5
