@@ -4,8 +4,6 @@
 // an in-memory entry list, and a temporary directory as the root.
 #pragma once
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -17,37 +15,27 @@
 #include <fmt/format.h>
 
 #include "activator/system.hh"
+#include "base/temp_dir_test.hh"
 #include "bootloader/entry.hh"
 
 namespace cairn::activator::testing {
 
-/// A directory made with mkdtemp, removed with everything in it.
-class TempDir {
+/// A cairn::TempDir (cairn-activator-XXXXXX) with helpers to fill and inspect it.
+class TempDir : public cairn::TempDir {
  public:
-  TempDir() {
-    std::string t = (std::filesystem::temp_directory_path() / "cairn-activator-XXXXXX").string();
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
+  TempDir() : cairn::TempDir("activator") {}
 
   /// Writes `contents` to path()/rel, creating the directories.
   void write(const std::string& rel, const std::string& contents) const {
-    std::filesystem::path p = path_ + "/" + rel;
+    std::filesystem::path p = *this / rel;
     std::filesystem::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary) << contents;
   }
-  void mkdir(const std::string& rel) const { std::filesystem::create_directories(path_ + "/" + rel); }
+  void mkdir(const std::string& rel) const { std::filesystem::create_directories(*this / rel); }
   bool exists(const std::string& rel) const {
     std::error_code ec;
-    return std::filesystem::exists(std::filesystem::symlink_status(path_ + "/" + rel, ec));
+    return std::filesystem::exists(std::filesystem::symlink_status(*this / rel, ec));
   }
-
- private:
-  std::string path_;
 };
 
 class FakeSystem final : public System {

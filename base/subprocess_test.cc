@@ -13,21 +13,13 @@
 #include <unistd.h>
 
 #include "base/files.hh"
+#include "base/temp_dir_test.hh"
 
 namespace cairn {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (std::filesystem::temp_directory_path() / "cairn-subprocess-XXXXXX").string();
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+struct TempDir : cairn::TempDir {
+  TempDir() : cairn::TempDir("subprocess") {}
 };
 
 // Writes an executable shell script at `path`.

@@ -4,18 +4,17 @@
 // as `env export -t` writes it.
 #include "bootloader/uboot_script.hh"
 
-#include <filesystem>
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
 
 #include "base/files.hh"
 #include "base/subprocess.hh"
+#include "base/temp_dir_test.hh"
 
 namespace cairn::bootloader {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::literals;
 
 uint32_t be32(const std::string& s, size_t at) {
@@ -23,19 +22,8 @@ uint32_t be32(const std::string& s, size_t at) {
   return b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "cairn-uboot-XXXXXX").string();
-    if (::mkdtemp(t.data())) path_ = t;
-  }
-  ~TempDir() {
-    if (!path_.empty()) fs::remove_all(path_);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+struct TempDir : cairn::TempDir {
+  TempDir() : cairn::TempDir("uboot") {}
 };
 
 TEST(UbootScript, Crc32MatchesTheStandardCheckValue) {

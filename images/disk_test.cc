@@ -37,6 +37,7 @@
 #include "base/files.hh"
 #include "base/hash.hh"
 #include "base/subprocess.hh"
+#include "base/temp_dir_test.hh"
 
 namespace cairn::images {
 namespace {
@@ -49,18 +50,8 @@ const std::string kDiskGuid = "9b1c8e0e-2f4a-4d3b-8c5e-6a7f8b9c0d1e";
 const std::string kEspUuid = "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b";
 const std::string kStateUuid = "5f6e7d8c-9bab-4cde-8f01-23456789abcd";
 
-class TempDir {
- public:
-  explicit TempDir(const std::string& base = fs::temp_directory_path().string()) {
-    std::string t = base + "/cairn-disk-XXXXXX";
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+struct TempDir : cairn::TempDir {
+  TempDir() : cairn::TempDir("disk") {}
 };
 
 class ScopedEnv {
@@ -475,7 +466,10 @@ TEST(DiskImage, TwoStagingsOnDifferentFileSystemsAtDifferentTimesGiveTheSameByte
   // (newest first) differs from ext4's (hash order), and it is created in
   // the opposite order, with other times and owners.
   std::optional<TempDir> shm;
-  if (fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0) shm.emplace("/dev/shm");
+  if (fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0) {
+    ScopedEnv tmpdir("TMPDIR", "/dev/shm");  // TempDir makes its directory under $TMPDIR
+    shm.emplace();
+  }
   std::string second = shm ? shm->path() : tmp / "second";
   stage_esp(tmp / "first/esp", false);
   stage_state(tmp / "first/state", false);

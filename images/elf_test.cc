@@ -28,24 +28,15 @@
 
 #include "base/files.hh"
 #include "base/subprocess.hh"
+#include "base/temp_dir_test.hh"
 
 namespace cairn::images {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "cairn-elf-XXXXXX").string();
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+struct TempDir : cairn::TempDir {
+  TempDir() : cairn::TempDir("elf") {}
 };
 
 // --- hand-made ELF files ------------------------------------------------------

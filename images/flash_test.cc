@@ -35,6 +35,7 @@
 #include "base/files.hh"
 #include "base/hash.hh"
 #include "base/subprocess.hh"
+#include "base/temp_dir_test.hh"
 #include "images/disk.hh"
 
 namespace cairn::images {
@@ -42,20 +43,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = fs::temp_directory_path().string() + "/cairn-flash-XXXXXX";
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+struct TempDir : cairn::TempDir {
+  TempDir() : cairn::TempDir("flash") {}
 };
 
 void put(const std::string& path, const std::string& content) {

@@ -31,6 +31,7 @@
 #include "base/files.hh"
 #include "base/hash.hh"
 #include "base/subprocess.hh"
+#include "base/temp_dir_test.hh"
 #include "images/elf.hh"
 
 namespace cairn::images {
@@ -39,18 +40,8 @@ namespace {
 namespace fs = std::filesystem;
 using Kind = InitramfsEntry::Kind;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "cairn-initramfs-XXXXXX").string();
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+struct TempDir : cairn::TempDir {
+  TempDir() : cairn::TempDir("initramfs") {}
 };
 
 InitramfsEntry file(std::string path, uint32_t mode, std::string contents) {

@@ -22,6 +22,7 @@
 #include "base/files.hh"
 #include "base/hash.hh"
 #include "base/subprocess.hh"
+#include "base/temp_dir_test.hh"
 
 namespace cairn::images {
 namespace {
@@ -34,18 +35,8 @@ using T = PseudoType;
 constexpr uid_t kBuildUser = 12345;
 constexpr int64_t kEpoch = 1700000000;  // 2023-11-14 22:13:20 UTC
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "cairn-squashfs-XXXXXX").string();
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+struct TempDir : cairn::TempDir {
+  TempDir() : cairn::TempDir("squashfs") {}
 };
 
 /// Sets an environment variable for one scope.
