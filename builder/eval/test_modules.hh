@@ -14,38 +14,25 @@
 #include <string>
 #include <vector>
 
+#include "base/temp_dir_test.hh"
 #include "builder/eval/lib_loader.hh"
 #include "builder/eval/modules.hh"
 #include "builder/lang/print.hh"
 
 namespace cairn::eval::testing {
 
-/// A fresh directory under $TMPDIR, removed with everything in it.
-class TempDir {
+/// A fresh directory under $TMPDIR (cairn-modules-XXXXXX), removed with
+/// everything in it.
+class TempDir : public cairn::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-modules-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp failed";
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
+  TempDir() : cairn::TempDir("modules") {}
   /// Writes `text` to `name` (relative; parent directories are made).
   std::string write(const std::string& name, const std::string& text) const {
-    std::filesystem::path p = std::filesystem::path(path_) / name;
+    std::filesystem::path p = std::filesystem::path(path()) / name;
     std::filesystem::create_directories(p.parent_path());
     std::ofstream(p) << text;
     return p.string();
   }
-
- private:
-  std::string path_;
 };
 
 struct EvalConfigOptions {
