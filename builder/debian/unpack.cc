@@ -8,7 +8,7 @@
 // decompressor named by the member's suffix is enabled: a .xz member must hold
 // xz, and libarchive never falls back to an external program. When cairn is
 // built with liblzma (CAIRN_HAVE_LIBLZMA), .xz members go through liblzma's
-// threaded decoder instead, which matters for the kernel (see XzDecoder).
+// threaded decoder instead, on a thread of its own (see xz_stream.hh).
 //
 // Safety rests on one invariant: the temporary tree holds exactly what this
 // code created, and the in-memory map `nodes_` knows the type of every path in
@@ -51,11 +51,10 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#if CAIRN_HAVE_LIBLZMA
-#include <lzma.h>
-#endif
-
 #include "base/files.hh"
+#if CAIRN_HAVE_LIBLZMA
+#include "builder/debian/xz_stream.hh"
+#endif
 
 namespace cairn::debian {
 
@@ -513,87 +512,27 @@ constexpr Compression kCompressions[] = {
 };
 
 #if CAIRN_HAVE_LIBLZMA
-// Decodes an .xz member with liblzma's threaded decoder (liblzma ≥ 5.4;
-// libarchive 3.6 has only the single-threaded one). dpkg-deb writes a large
-// data.tar.xz as independent blocks — the kernel's is 17 blocks of 24 MiB —
-// and those decode in parallel, as they do in dpkg-deb itself; a small member
-// is one block and costs what it did.
-class XzDecoder {
- public:
-  explicit XzDecoder(MemberSource& src) : src_(src), out_(new uint8_t[kReadBlock]) {}
-  XzDecoder(const XzDecoder&) = delete;
-  XzDecoder& operator=(const XzDecoder&) = delete;
-  ~XzDecoder() { lzma_end(&strm_); }
-
-  bool init() {
-    lzma_mt mt{};
-    mt.flags = LZMA_CONCATENATED | LZMA_FAIL_FAST;
-    mt.threads = std::max(1u, std::thread::hardware_concurrency());
-    uint64_t quarter = lzma_physmem() / 4;  // xz(1)'s default limit for threading
-    mt.memlimit_threading = quarter > 0 ? quarter : uint64_t{1} << 30;
-    mt.memlimit_stop = UINT64_MAX;
-    lzma_ret r = lzma_stream_decoder_mt(&strm_, &mt);
-    if (r != LZMA_OK) src_.error = describe(r);
-    return r == LZMA_OK;
-  }
-
-  // libarchive's read callback: the next decompressed block.
-  static la_ssize_t read(archive* inner, void* client, const void** buf) {
-    auto* self = static_cast<XzDecoder*>(client);
-    la_ssize_t n = self->fill();
-    if (n < 0) archive_set_error(inner, EIO, "%s", self->src_.error.c_str());
-    *buf = self->out_.get();
-    return n;
-  }
-
- private:
-  la_ssize_t fill() {
-    strm_.next_out = out_.get();
-    strm_.avail_out = kReadBlock;
-    while (strm_.avail_out > 0 && !done_) {
-      if (strm_.avail_in == 0 && !in_eof_) {
-        const void* block = nullptr;
-        size_t size = 0;
-        la_int64_t offset = 0;
-        int r = archive_read_data_block(src_.outer, &block, &size, &offset);
-        if (r == ARCHIVE_EOF) {
-          in_eof_ = true;
-        } else if (r < ARCHIVE_WARN) {
-          const char* why = archive_error_string(src_.outer);
-          src_.error = why != nullptr ? why : "read error";
-          return -1;
-        } else {
-          strm_.next_in = static_cast<const uint8_t*>(block);
-          strm_.avail_in = size;
-        }
-      }
-      lzma_ret r = lzma_code(&strm_, in_eof_ ? LZMA_FINISH : LZMA_RUN);
-      if (r == LZMA_STREAM_END) done_ = true;
-      else if (r != LZMA_OK) {
-        src_.error = describe(r);
-        return -1;
-      }
+// The compressed member, block by block, for an XzStream.
+XzStream::Source member_blocks(MemberSource& src) {
+  return [outer = src.outer](const void** data, size_t* size, std::string* error) {
+    la_int64_t offset = 0;
+    int r = archive_read_data_block(outer, data, size, &offset);
+    if (r == ARCHIVE_EOF) return 0;
+    if (r < ARCHIVE_WARN) {
+      const char* why = archive_error_string(outer);
+      *error = why != nullptr ? why : "read error";
+      return -1;
     }
-    return static_cast<la_ssize_t>(kReadBlock - strm_.avail_out);
-  }
+    return 1;
+  };
+}
 
-  static std::string describe(lzma_ret r) {
-    switch (r) {
-      case LZMA_DATA_ERROR: return "corrupt xz data";
-      case LZMA_FORMAT_ERROR: return "not xz data";
-      case LZMA_BUF_ERROR: return "truncated xz data";
-      case LZMA_OPTIONS_ERROR: return "unsupported xz options";
-      case LZMA_MEM_ERROR: return "out of memory decoding xz";
-      default: return fmt::format("xz decoder error {}", static_cast<int>(r));
-    }
-  }
-
-  MemberSource& src_;
-  std::unique_ptr<uint8_t[]> out_;
-  lzma_stream strm_ = LZMA_STREAM_INIT;
-  bool in_eof_ = false;
-  bool done_ = false;
-};
+la_ssize_t read_xz(archive* inner, void* client, const void** buf) {
+  auto* xz = static_cast<XzStream*>(client);
+  ssize_t n = xz->read(buf);
+  if (n < 0) archive_set_error(inner, EIO, "%s", xz->error().c_str());
+  return n;
+}
 #endif
 
 // One tar member of the .deb ("data.tar.xz") opened for reading: the outer
@@ -610,6 +549,10 @@ class TarMember {
   // xz data) if it failed, else the tar reader's.
   std::string error() const {
     if (!src_.error.empty()) return src_.error;
+#if CAIRN_HAVE_LIBLZMA
+    if (xz_)
+      if (std::string why = xz_->error(); !why.empty()) return why;
+#endif
     const char* why = archive_error_string(inner_.get());
     return why != nullptr ? why : "read error";
   }
@@ -618,7 +561,7 @@ class TarMember {
   std::string name_;
   MemberSource src_;
 #if CAIRN_HAVE_LIBLZMA
-  std::unique_ptr<XzDecoder> xz_;
+  std::unique_ptr<XzStream> xz_;
 #endif
   ArchivePtr inner_;  // last, so it is closed before what it reads from
 };
@@ -637,10 +580,10 @@ Step<void> TarMember::open(size_t prefix, bool control) {
   archive_read_callback* reader = read_member;
 #if CAIRN_HAVE_LIBLZMA
   if (suffix == ".xz") {
-    xz_ = std::make_unique<XzDecoder>(src_);
-    if (!xz_->init()) return std::unexpected(Failure{FailureKind::system, name_ + ": " + src_.error});
+    xz_ = std::make_unique<XzStream>(member_blocks(src_));
+    if (!xz_->start()) return std::unexpected(Failure{FailureKind::system, name_ + ": " + xz_->error()});
     client = xz_.get();
-    reader = XzDecoder::read;
+    reader = read_xz;
     c = &kCompressions[0];
   }
 #endif
