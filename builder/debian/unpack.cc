@@ -25,7 +25,7 @@
 // built under `<dest>.tmp-XXXXXX`, the filesystem is synced (one syncfs, far
 // cheaper than an fsync per file), and only then is it renamed into place and
 // the parent directory synced. unpack_all() stages all packages in parallel
-// and shares one sync among them.
+// and shares one sync among them, with writeback started behind the workers.
 //
 // Errors come in three kinds, because the advice differs: a corrupt file
 // (libarchive cannot read it: fetch it again), an unsafe or malformed package
@@ -40,6 +40,9 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -979,6 +982,7 @@ Result<UnpackInfo> unpack_deb(const std::string& deb_path, const std::string& de
 std::vector<Result<UnpackInfo>> unpack_all(const std::vector<UnpackRequest>& requests,
                                            unsigned jobs) {
   std::vector<Result<UnpackInfo>> results(requests.size());
+  if (requests.empty()) return results;
   std::vector<std::optional<Staged>> staged(requests.size());
   // Largest first, so a big package (the kernel) does not start last.
   std::vector<std::pair<uint64_t, size_t>> order;
@@ -991,31 +995,49 @@ std::vector<Result<UnpackInfo>> unpack_all(const std::vector<UnpackRequest>& req
   if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
   jobs = static_cast<unsigned>(std::min<size_t>(jobs, requests.size()));
   std::atomic<size_t> next{0};
-  std::atomic<bool> early_sync{false};
   {
-    std::vector<std::jthread> workers;
-    for (unsigned j = 0; j < jobs; ++j)
-      workers.emplace_back([&] {
-        for (size_t k = next++; k < order.size(); k = next++) {
-          size_t i = order[k].second;
-          const UnpackRequest& req = requests[i];
-          std::error_code ec;
-          if (std::filesystem::exists(req.dest_dir, ec)) {
-            results[i] = unpack_deb(req.deb_path, req.dest_dir);
-            continue;
+    // Writeback runs behind the unpacking: a thread syncs the store's
+    // filesystem every few hundred milliseconds while the workers write, so
+    // the disk works while the cores decode and the final sync has only the
+    // last writes left to wait for.
+    std::mutex m;
+    std::condition_variable cv;
+    bool staging = true;
+    std::jthread flusher([&] {
+      Fd dir;
+      std::unique_lock lock(m);
+      while (!cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return !staging; })) {
+        lock.unlock();
+        if (dir.get() < 0)  // the first package creates the directory
+          dir = Fd(::open(parent_of(requests[order[0].second].dest_dir).c_str(),
+                          O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (dir.get() >= 0) ::syncfs(dir.get());  // errors: the real sync reports them
+        lock.lock();
+      }
+    });
+    {
+      std::vector<std::jthread> workers;
+      for (unsigned j = 0; j < jobs; ++j)
+        workers.emplace_back([&] {
+          for (size_t k = next++; k < order.size(); k = next++) {
+            size_t i = order[k].second;
+            const UnpackRequest& req = requests[i];
+            std::error_code ec;
+            if (std::filesystem::exists(req.dest_dir, ec)) {
+              results[i] = unpack_deb(req.deb_path, req.dest_dir);
+              continue;
+            }
+            auto s = stage(req.deb_path, req.dest_dir);
+            if (s) staged[i] = std::move(*s);
+            else results[i] = std::unexpected(s.error());
           }
-          auto s = stage(req.deb_path, req.dest_dir);
-          if (s) staged[i] = std::move(*s);
-          else results[i] = std::unexpected(s.error());
-        }
-        // The first worker out of work starts the writeback while the others
-        // finish their last package; the sync below then has less to wait for.
-        if (!early_sync.exchange(true) && !requests.empty()) {
-          Fd dir(::open(parent_of(requests[order[0].second].dest_dir).c_str(),
-                        O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-          if (dir.get() >= 0) ::syncfs(dir.get());  // errors: the real sync reports them
-        }
-      });
+        });
+    }
+    {
+      std::lock_guard lock(m);
+      staging = false;
+    }
+    cv.notify_all();
   }
 
   // Sync each filesystem once (a failure fails the packages staged on it),

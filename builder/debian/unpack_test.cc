@@ -729,5 +729,9 @@ TEST(UnpackAll, ResultsInRequestOrderAndFailuresStayLocal) {
             (std::vector<std::string>{"p0", "p1", "p2", "p4", "p5"}));
 }
 
+TEST(UnpackAll, NothingToUnpackIsNoWork) {
+  EXPECT_TRUE(unpack_all({}, 0).empty());
+}
+
 }  // namespace
 }  // namespace cairn::debian
