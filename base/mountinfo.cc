@@ -1,6 +1,8 @@
 // mountinfo's lines split into fields (mountinfo.hh).
 #include "base/mountinfo.hh"
 
+#include "base/lines.hh"
+
 namespace cairn {
 
 namespace {
@@ -22,12 +24,8 @@ std::vector<std::string_view> fields(std::string_view line) {
 
 std::vector<MountInfo> parse_mountinfo(std::string_view text) {
   std::vector<MountInfo> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    auto f = fields(text.substr(pos, end - pos));
-    pos = end + 1;
+  for (std::string_view line : split_lines(text)) {
+    auto f = fields(line);
     if (f.size() < 6) continue;
     // The optional fields run from the seventh to the separator.
     size_t dash = 6;

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "base/files.hh"
+#include "base/lines.hh"
 #include "bootloader/bls.hh"
 #include "bootloader/esp_write.hh"
 #include "bootloader/layout.hh"
@@ -56,18 +57,6 @@ std::optional<uint64_t> parse_gen_dir(std::string_view name) {
 
 bool has_control(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < ' ' || c == 0x7f; });
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    lines.push_back(text.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return lines;
 }
 
 // entry.conf: "key value" lines, each of title (optional), version and state

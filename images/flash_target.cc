@@ -30,6 +30,7 @@
 
 #include "base/fd.hh"
 #include "base/files.hh"
+#include "base/lines.hh"
 #include "base/mountinfo.hh"
 
 namespace cairn::images {
@@ -54,18 +55,6 @@ std::vector<std::string_view> words(std::string_view line) {
     if (e == std::string_view::npos) e = line.size();
     out.push_back(line.substr(b, e - b));
     pos = e;
-  }
-  return out;
-}
-
-std::vector<std::string_view> lines(std::string_view text) {
-  std::vector<std::string_view> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t e = text.find('\n', pos);
-    if (e == std::string_view::npos) e = text.size();
-    out.push_back(text.substr(pos, e - pos));
-    pos = e + 1;
   }
   return out;
 }
@@ -188,7 +177,7 @@ Result<std::vector<Use>> read_swaps(const SystemPaths& paths, const Sysfs& sys) 
   auto text = read_file(paths.swaps);
   if (!text) return fail(text.error().message);
   std::vector<Use> out;
-  for (std::string_view line : lines(*text)) {
+  for (std::string_view line : split_lines(*text)) {
     // Filename Type Size Used Priority (a header line first)
     auto f = words(line);
     if (f.size() < 2 || f[0] == "Filename") continue;

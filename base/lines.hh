@@ -1,0 +1,18 @@
+// Text split into lines: the one splitter the parsers of cairn's own and the
+// kernel's line-based files share (mountinfo, /proc/swaps, the rpi-tryboot
+// records and config.txt).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace cairn {
+
+/// The lines of `text`, split at each '\n', without it; views into `text`,
+/// which must outlive them. Empty lines are kept, so index i is line i + 1
+/// for messages. A last line without '\n' is a line; text ending in '\n'
+/// has no empty line after it, and "" has no lines. Nothing else is
+/// stripped: a '\r' before the '\n' stays in the line.
+std::vector<std::string_view> split_lines(std::string_view text);
+
+}  // namespace cairn
