@@ -20,6 +20,7 @@
 
   ./config/console.nix
   ./config/environment.nix
+  ./config/filesystems.nix
   ./config/fonts.nix
   ./config/i18n.nix
   ./config/networking.nix

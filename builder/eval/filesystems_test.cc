@@ -1,0 +1,139 @@
+// modules/config/filesystems.nix: fileSystems and swapDevices as the
+// closure's etc/fstab, the tools each type needs, and the assertions —
+// evaluated as a host in a scratch repository with the real module library.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "builder/eval/host.hh"
+#include "builder/eval/test_modules.hh"
+#include "builder/lang/print.hh"
+
+namespace cairn::eval {
+namespace {
+
+using namespace lang;
+using nlohmann::json;
+
+const std::string kRoot = CAIRN_SOURCE_ROOT;
+
+// The closure of a host whose default.nix sets `settings` on top of a
+// minimal PC, or the error ("Failed assertions: …").
+json closure(const std::string& settings, std::string* error) {
+  testing::TempDir repo;
+  repo.write("hosts/t/default.nix", "{ lib, ... }: {\n"
+                                    "  system.platform = \"x86_64-linux\";\n"
+                                    "  system.stateVersion = \"1\";\n" +
+                                        settings + "\n}\n");
+  EvalSettings es;
+  es.allow_environment = false;
+  EvalState state(es);
+  try {
+    EvaluatedHost h = evaluate_host(state, {repo.path(), "t", kRoot + "/modules"});
+    check_assertions(state, *h.config);
+    Value v = *h.config;
+    for (const char* part : {"system", "closure"}) {
+      state.force_attrs(v, {});
+      v = *v.attrs->find(state.symbols.intern(part))->value;
+    }
+    std::ostringstream out;
+    print_json(state, v, out);
+    return json::parse(out.str());
+  } catch (const EvalError& e) {
+    *error = e.message;
+    return nullptr;
+  }
+}
+
+bool requests(const json& c, const std::string& name) {
+  for (const auto& p : c["packages"]["requested"])
+    if (p == name) return true;
+  return false;
+}
+
+TEST(FileSystems, NoneConfiguredKeepsTheGeneratedFstab) {
+  std::string error;
+  json c = closure("", &error);
+  ASSERT_FALSE(c.is_null()) << error;
+  EXPECT_FALSE(c["etc"].contains("fstab"));  // compose writes its comment-only fstab
+}
+
+TEST(FileSystems, MountsAndSwapsAreFstabLinesSortedByMountPoint) {
+  std::string error;
+  json c = closure(R"(
+    fileSystems."/srv/media" = { device = "nas:/export/media"; fsType = "nfs"; options = [ "nofail" "_netdev" ]; };
+    fileSystems."/data" = { label = "data"; fsType = "ext4"; };
+    fileSystems."/mnt/my stick" = { device = "UUID=1234-ABCD"; fsType = "vfat"; noCheck = true; options = [ "nofail" "umask=077" ]; };
+    fileSystems.scratch = { mountPoint = "/scratch"; device = "tmpfs"; fsType = "tmpfs"; options = [ "size=1G" ]; };
+    swapDevices = [ { label = "swap"; priority = 10; } { device = "/dev/disk/by-partlabel/swap2"; options = [ "nofail" ]; } ];
+  )", &error);
+  ASSERT_FALSE(c.is_null()) << error;
+  ASSERT_TRUE(c["etc"].contains("fstab"));
+  std::string text = c["etc"]["fstab"]["text"];
+  std::string lines = text.substr(text.find("<pass>\n") + 7);
+  EXPECT_EQ(lines,
+            "LABEL=data /data ext4 defaults 0 2\n"
+            "UUID=1234-ABCD /mnt/my\\040stick vfat nofail,umask=077 0 0\n"
+            "tmpfs /scratch tmpfs size=1G 0 0\n"
+            "nas:/export/media /srv/media nfs nofail,_netdev 0 0\n"
+            "LABEL=swap none swap defaults,pri=10 0 0\n"
+            "/dev/disk/by-partlabel/swap2 none swap nofail 0 0\n");
+  EXPECT_TRUE(text.starts_with("# /etc/fstab: static file system information.\n"));
+  // The tools to check and mount them come along; tmpfs needs none.
+  EXPECT_TRUE(requests(c, "e2fsprogs"));
+  EXPECT_TRUE(requests(c, "dosfstools"));
+  EXPECT_TRUE(requests(c, "nfs-common"));
+}
+
+TEST(FileSystems, SwapAloneWritesFstabToo) {
+  std::string error;
+  json c = closure(R"(swapDevices = [ { label = "swap"; } ];)", &error);
+  ASSERT_FALSE(c.is_null()) << error;
+  std::string text = c["etc"]["fstab"]["text"];
+  EXPECT_TRUE(text.ends_with("<pass>\nLABEL=swap none swap defaults 0 0\n")) << text;
+}
+
+TEST(FileSystems, TheGenerationsOwnPathsAreRefused) {
+  for (std::string point : {"/", "/usr", "/usr/local", "/etc"}) {
+    std::string error;
+    json c = closure("fileSystems.\"" + point + "\" = { label = \"x\"; fsType = \"ext4\"; };", &error);
+    EXPECT_TRUE(c.is_null()) << point;
+    EXPECT_NE(error.find("fileSystems.\"" + point + "\": /, /usr and /etc belong to the generation"),
+              std::string::npos)
+        << error;
+  }
+  // /home on its own disk is an ordinary wish.
+  std::string error;
+  json c = closure(R"(fileSystems."/home" = { label = "home"; fsType = "ext4"; };)", &error);
+  EXPECT_FALSE(c.is_null()) << error;
+}
+
+TEST(FileSystems, EntriesNeedOneSourceAndAnAbsoluteMountPoint) {
+  std::string error;
+  EXPECT_TRUE(closure(R"(fileSystems."/data" = { fsType = "ext4"; };)", &error).is_null());
+  EXPECT_NE(error.find("fileSystems.\"/data\": set exactly one of device and label."), std::string::npos)
+      << error;
+  EXPECT_TRUE(closure(R"(fileSystems."/data" = { device = "/dev/sdb1"; label = "data"; };)", &error).is_null());
+  EXPECT_NE(error.find("set exactly one of device and label"), std::string::npos) << error;
+  EXPECT_TRUE(closure(R"(fileSystems."data/../x" = { device = "/dev/sdb1"; };)", &error).is_null());
+  EXPECT_NE(error.find("fileSystems.\"data/../x\": a mount point is an absolute path without \"..\"."),
+            std::string::npos)
+      << error;
+  EXPECT_TRUE(closure(R"(swapDevices = [ { } ];)", &error).is_null());
+  EXPECT_NE(error.find("swapDevices: each entry sets exactly one of device and label."), std::string::npos)
+      << error;
+}
+
+TEST(FileSystems, TypesAreChecked) {
+  std::string error;
+  EXPECT_TRUE(closure(R"(swapDevices = [ { label = "s"; priority = 40000; } ];)", &error).is_null());
+  EXPECT_NE(error.find("priority"), std::string::npos) << error;
+  EXPECT_TRUE(closure(R"(fileSystems."/d" = { device = ""; };)", &error).is_null());
+  EXPECT_NE(error.find("device"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace cairn::eval
