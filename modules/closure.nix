@@ -35,9 +35,10 @@
 #   }
 #     Unit files are here, as "systemd/system/<unit>" (or the drop-in
 #     "systemd/system/<unit>.d/overrides.conf"); so are user units and their
-#     enablement links under "systemd/user/". Not here: os-release, fstab,
-#     passwd/group/shadow, machine-id and the like, which are made per
-#     generation from the rest of the closure.
+#     enablement links under "systemd/user/"; "fstab" only when fileSystems
+#     or swapDevices list something (else compose writes a comment). Not
+#     here: os-release, passwd/group/shadow, machine-id and the like, which
+#     are made per generation from the rest of the closure.
 #
 #   users = {                                 the configured users (root always)
 #     <name> = {
