@@ -1,7 +1,6 @@
 #include "activator/cmdline.hh"
 
-#include <charconv>
-
+#include "base/decimal.hh"
 #include "bootloader/layout.hh"
 
 namespace cairn::activator {
@@ -13,17 +12,6 @@ namespace {
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' ||
          static_cast<unsigned char>(c) == 0xa0;
-}
-
-template <class T>
-std::optional<T> parse_unsigned(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  for (char c : text)
-    if (c < '0' || c > '9') return std::nullopt;
-  T out{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return out;
 }
 
 // A bare word is "on"; a value must be one of the usual spellings.
@@ -100,7 +88,7 @@ Result<Cmdline> parse_cmdline(std::string_view text) {
   };
   for (const CmdlineWord& w : split_cmdline(text)) {
     if (w.name == kGenerationParam) {
-      auto n = w.value ? parse_unsigned<uint64_t>(*w.value) : std::nullopt;
+      auto n = w.value ? parse_decimal<uint64_t>(*w.value) : std::nullopt;
       if (!n) bad(w, "not a generation number");
       else out.generation = *n;
     } else if (w.name == kStateParam) {
@@ -108,7 +96,7 @@ Result<Cmdline> parse_cmdline(std::string_view text) {
       if (!tag) bad(w, tag.error().message);
       else out.state = std::move(*tag);
     } else if (w.name == kTimeoutParam) {
-      auto n = w.value ? parse_unsigned<uint32_t>(*w.value) : std::nullopt;
+      auto n = w.value ? parse_decimal<uint32_t>(*w.value) : std::nullopt;
       if (!n) bad(w, "not a number of seconds");
       else out.timeout = *n;
     } else if (w.name == "init") {

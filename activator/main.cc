@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <optional>
 #include <exception>
@@ -20,6 +19,7 @@
 #include "activator/switch.hh"
 #include "activator/system.hh"
 #include "activator/systemd_bus.hh"
+#include "base/decimal.hh"
 #include "bootloader/efivar.hh"
 #include "bootloader/detect.hh"
 
@@ -96,13 +96,12 @@ int run_switch_verb(std::string_view verb, const std::vector<std::string_view>& 
   bool dry_run = false, now = false;
   std::optional<uint64_t> generation;
   for (std::string_view a : rest) {
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), n);
+    std::optional<uint64_t> n = cairn::parse_decimal<uint64_t>(a);
     if (a == "--dry-run" && verb != "rollback") {
       dry_run = true;
     } else if (a == "--now" && verb == "rollback") {
       now = true;
-    } else if (verb != "rollback" && !generation && !a.empty() && ec == std::errc() && end == a.data() + a.size()) {
+    } else if (verb != "rollback" && !generation && n) {
       generation = n;
     } else {
       std::fprintf(stderr, "cairn: error: %.*s: unexpected argument \"%.*s\"\n\n%s", int(verb.size()), verb.data(),

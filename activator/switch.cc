@@ -16,9 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
-#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -32,6 +30,7 @@
 #include "activator/unit_definitions.hh"
 #include "activator/verify.hh"
 #include "base/fd.hh"
+#include "base/decimal.hh"
 #include "base/files.hh"
 #include "base/mountinfo.hh"
 #include "bootloader/layout.hh"
@@ -41,43 +40,6 @@ namespace cairn::activator {
 namespace {
 
 std::string errno_text() { return std::strerror(errno); }
-
-std::optional<uint64_t> parse_number(std::string_view s) {
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return n;
-}
-
-std::vector<std::string> words(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    size_t start = s.find_first_not_of(' ');
-    if (start == std::string_view::npos) break;
-    s.remove_prefix(start);
-    size_t end = s.find(' ');
-    out.emplace_back(s.substr(0, end));
-    s = end == std::string_view::npos ? std::string_view() : s.substr(end);
-  }
-  return out;
-}
-
-// "key=value" lines; blank lines skipped.
-Result<std::map<std::string, std::string, std::less<>>> key_values(std::string_view text) {
-  std::map<std::string, std::string, std::less<>> out;
-  size_t number = 0;
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    ++number;
-    if (line.empty()) continue;
-    size_t eq = line.find('=');
-    if (eq == std::string_view::npos || eq == 0) return fail(fmt::format("line {}: \"{}\" is not key=value", number, line));
-    out.insert_or_assign(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
-  }
-  return out;
-}
 
 // The switch lock: an flock on root/run/cairn/switch.lock, held as long
 // as this object lives (the kernel drops it if the process dies).
@@ -479,24 +441,6 @@ std::string list_words(const std::vector<std::string>& units) {
 
 }  // namespace
 
-std::string format_active(const ActiveGeneration& active) {
-  return fmt::format("generation={}\nimage={}\n", active.generation, active.image);
-}
-
-Result<ActiveGeneration> parse_active(std::string_view text) {
-  auto kv = key_values(text);
-  if (!kv) return std::unexpected(kv.error());
-  ActiveGeneration out;
-  auto g = kv->find("generation");
-  std::optional<uint64_t> n = g == kv->end() ? std::nullopt : parse_number(g->second);
-  if (!n) return fail("no generation=N line");
-  out.generation = *n;
-  auto i = kv->find("image");
-  if (i == kv->end() || !i->second.starts_with("/")) return fail("no image= line");
-  out.image = i->second;
-  return out;
-}
-
 Result<ActiveGeneration> read_active(const std::string& root) {
   std::string path = root + std::string(kActiveRecord);
   if (::access(path.c_str(), F_OK) == 0) {
@@ -513,38 +457,6 @@ Result<ActiveGeneration> read_active(const std::string& root) {
   return ActiveGeneration{*booted, std::string(kImageDir)};
 }
 
-std::string format_owed(const OwedJobs& owed) {
-  auto join = [](const std::vector<std::string>& v) {
-    std::string out;
-    for (const std::string& s : v) out += (out.empty() ? "" : " ") + s;
-    return out;
-  };
-  return fmt::format("to={}\nfrom={}\nreload={}\nrestart={}\nstart={}\n", owed.to, owed.from, join(owed.reload),
-                     join(owed.restart), join(owed.start));
-}
-
-Result<OwedJobs> parse_owed(std::string_view text) {
-  auto kv = key_values(text);
-  if (!kv) return std::unexpected(kv.error());
-  OwedJobs out;
-  auto number = [&](const char* key) -> std::optional<uint64_t> {
-    auto it = kv->find(key);
-    return it == kv->end() ? std::nullopt : parse_number(it->second);
-  };
-  auto to = number("to");
-  if (!to) return fail("no to=N line");
-  out.to = *to;
-  out.from = number("from").value_or(0);
-  auto list = [&](const char* key) {
-    auto it = kv->find(key);
-    return it == kv->end() ? std::vector<std::string>{} : words(it->second);
-  };
-  out.reload = list("reload");
-  out.restart = list("restart");
-  out.start = list("start");
-  return out;
-}
-
 Result<SwitchReport> run_switch(const SwitchContext& ctx, SwitchAction action, uint64_t n) {
   auto lock = SwitchLock::take(ctx.root);
   if (!lock) return std::unexpected(lock.error());
@@ -557,7 +469,7 @@ Result<std::vector<uint64_t>> installed_generations(const std::string& root) {
   if (!d) return fail("cannot open " + dir + ": " + errno_text());
   std::vector<uint64_t> out;
   while (struct dirent* e = ::readdir(d)) {
-    auto n = parse_number(e->d_name);
+    auto n = parse_decimal<uint64_t>(e->d_name);
     if (!n) continue;
     std::string state = root + std::string(kStateDir) + "/";
     if (::access((state + bootloader::generation_manifest(*n)).c_str(), F_OK) == 0 &&

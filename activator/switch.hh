@@ -44,14 +44,15 @@
 // again). `rollback` picks the generation before the current one
 // (`rollback_target`) and boots it next time, or with --now switches to it.
 //
-// Interrupted switches. The in-progress record lists the reload, restart
-// and start jobs the switch still owes, written before the first stop. A
-// later switch that finds it says so, plans afresh from the mounts as they
-// are (the active record is rewritten the moment the swap is done, so a
-// switch killed after the swap plans N against N, and one killed before
-// plans from the old generation again) and adds the owed jobs to its own,
-// for the units its target generation still has. The record is in /run, so
-// a reboot forgets it along with everything it was about.
+// Interrupted switches. The in-progress record (switch_records.hh) lists
+// the reload, restart and start jobs the switch still owes, written before
+// the first stop. A later switch that finds it says so, plans afresh from
+// the mounts as they are (the active record is rewritten the moment the
+// swap is done, so a switch killed after the swap plans N against N, and
+// one killed before plans from the old generation again) and adds the owed
+// jobs to its own, for the units its target generation still has. The
+// record is in /run, so a reboot forgets it along with everything it was
+// about.
 //
 // Every side effect goes through a seam: `System` for mounts and loop
 // devices, `Systemd` for units, the boot-loader `Backend` for the default,
@@ -74,6 +75,7 @@
 #include <vector>
 
 #include "activator/switch_plan.hh"
+#include "activator/switch_records.hh"
 #include "activator/system.hh"
 #include "activator/systemd.hh"
 #include "base/error.hh"
@@ -118,38 +120,12 @@ struct SwitchContext {
   double job_timeout = 300;
 };
 
-/// The generation whose /usr and /etc the running system shows.
-struct ActiveGeneration {
-  uint64_t generation = 0;
-  std::string image;  ///< its mounted image, without the root prefix: "/run/cairn/generations/5"
-  bool operator==(const ActiveGeneration&) const = default;
-};
-
-/// "generation=5\nimage=/run/cairn/generations/5\n", the active record's text.
-std::string format_active(const ActiveGeneration& active);
-/// Parses format_active's text. Errors: "no generation=N line", "no image= line".
-[[nodiscard]] Result<ActiveGeneration> parse_active(std::string_view text);
-
 /// The active generation: root/run/cairn/active when a switch wrote it,
 /// else the booted one (cairn.generation= on root/proc/cmdline) at
 /// /run/cairn/image. Errors: the record's, and "not booted through a cairn
 /// entry (no cairn.generation= on the kernel command line, no
 /// /run/cairn/active)".
 [[nodiscard]] Result<ActiveGeneration> read_active(const std::string& root);
-
-/// The jobs a switch still owes, as the in-progress record keeps them.
-struct OwedJobs {
-  uint64_t to = 0;    ///< the generation being switched to
-  uint64_t from = 0;  ///< the one switched from
-  std::vector<std::string> reload, restart, start;
-  bool operator==(const OwedJobs&) const = default;
-};
-
-/// "to=5\nfrom=4\nreload=a.service\nrestart=\nstart=b.service c.service\n".
-std::string format_owed(const OwedJobs& owed);
-/// Parses format_owed's text. Errors: "line 2: \"x\" is not key=value",
-/// "no to=N line".
-[[nodiscard]] Result<OwedJobs> parse_owed(std::string_view text);
 
 /// One unit whose job did not end well.
 struct UnitFailure {

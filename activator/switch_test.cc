@@ -642,30 +642,6 @@ TEST_F(SwitchTest, RollbackPassesOverBadGenerations) {
   EXPECT_EQ(r->generation, 3u);
 }
 
-// ---- The records ----
-
-TEST(SwitchRecords, ActiveRoundTripsAndErrors) {
-  ActiveGeneration a{12, "/run/cairn/generations/12"};
-  EXPECT_EQ(format_active(a), "generation=12\nimage=/run/cairn/generations/12\n");
-  auto back = parse_active(format_active(a));
-  ASSERT_TRUE(back) << back.error().message;
-  EXPECT_EQ(*back, a);
-  EXPECT_EQ(parse_active("image=/x\n").error().message, "no generation=N line");
-  EXPECT_EQ(parse_active("generation=x\nimage=/x\n").error().message, "no generation=N line");
-  EXPECT_EQ(parse_active("generation=3\n").error().message, "no image= line");
-  EXPECT_EQ(parse_active("generation=3\nrubbish\n").error().message, "line 2: \"rubbish\" is not key=value");
-}
-
-TEST(SwitchRecords, OwedJobsRoundTripAndErrors) {
-  OwedJobs o{5, 4, {"a.service"}, {}, {"b.service", "c.socket"}};
-  EXPECT_EQ(format_owed(o), "to=5\nfrom=4\nreload=a.service\nrestart=\nstart=b.service c.socket\n");
-  auto back = parse_owed(format_owed(o));
-  ASSERT_TRUE(back) << back.error().message;
-  EXPECT_EQ(*back, o);
-  EXPECT_EQ(parse_owed("from=4\n").error().message, "no to=N line");
-  EXPECT_EQ(parse_owed("to=5\n=x\n").error().message, "line 2: \"=x\" is not key=value");
-}
-
 TEST_F(SwitchTest, ActiveIsTheBootedGenerationUntilASwitch) {
   auto a = read_active(root_.path());
   ASSERT_TRUE(a) << a.error().message;

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -19,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "base/decimal.hh"
 #include "base/files.hh"
 #include "base/lines.hh"
 #include "bootloader/bls.hh"
@@ -44,10 +44,7 @@ std::string gen_dir(uint64_t n) { return fmt::format("gen-{}", n); }
 // "gen-<N>" with N ≥ 1 written without leading zeros (as cairn writes it).
 std::optional<uint64_t> parse_generation(std::string_view s) {
   if (s.empty() || s.front() == '0') return std::nullopt;
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return n;
+  return parse_decimal<uint64_t>(s);
 }
 
 std::optional<uint64_t> parse_gen_dir(std::string_view name) {
