@@ -20,7 +20,6 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -39,7 +38,6 @@
 #include "builder/generations/manifest.hh"
 #include "builder/generations/profile.hh"
 #include "builder/lang/error.hh"
-#include "builder/lang/print.hh"
 #include "images/initramfs.hh"
 #include "images/squashfs.hh"
 
@@ -70,11 +68,7 @@ Result<Evaluated> evaluate(const std::string& root, const BuildOptions& opts) {
     Evaluated out;
     out.request = host_request(state, *host.config);
     eval::check_assertions(state, *host.config);
-    Value v = closure_value(state, *host.config);
-    state.force_deep(v);
-    std::ostringstream text;
-    print_json(state, v, text);
-    out.closure_text = text.str();
+    out.closure_text = eval::closure_json(state, *host.config);
     out.closure = nlohmann::json::parse(out.closure_text);
     out.warnings = eval::host_warnings(state, *host.config);
     return out;

@@ -3,14 +3,12 @@
 // evaluated as a host in a scratch repository with the real module library.
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "builder/eval/host.hh"
 #include "builder/eval/test_modules.hh"
-#include "builder/lang/print.hh"
 
 namespace cairn::eval {
 namespace {
@@ -34,14 +32,7 @@ json closure(const std::string& settings, std::string* error) {
   try {
     EvaluatedHost h = evaluate_host(state, {repo.path(), "t", kRoot + "/modules"});
     check_assertions(state, *h.config);
-    Value v = *h.config;
-    for (const char* part : {"system", "closure"}) {
-      state.force_attrs(v, {});
-      v = *v.attrs->find(state.symbols.intern(part))->value;
-    }
-    std::ostringstream out;
-    print_json(state, v, out);
-    return json::parse(out.str());
+    return json::parse(closure_json(state, *h.config));
   } catch (const EvalError& e) {
     *error = e.message;
     return nullptr;

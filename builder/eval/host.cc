@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
 #include "builder/eval/lib_loader.hh"
+#include "builder/lang/print.hh"
 
 #ifndef CAIRN_STDLIB_DIR
 #define CAIRN_STDLIB_DIR "/usr/share/cairn/modules"
@@ -170,6 +172,20 @@ void check_assertions(EvalState& state, Value& config) {
     failed += "\n- " + (msg ? state.coerce_to_string(*msg->value, msg->pos) : std::string("(no message)"));
   }
   if (!failed.empty()) throw EvalError("Failed assertions:" + failed);
+}
+
+std::string closure_json(EvalState& state, Value& config) {
+  Value v = config;
+  for (const char* part : {"system", "closure"}) {
+    state.force_attrs(v, {});
+    const Attr* a = v.attrs->find(state.symbols.intern(part));
+    if (!a) throw EvalError("the configuration has no system.closure (is modules/closure.nix in the module list?)");
+    v = *a->value;
+  }
+  state.force_deep(v);
+  std::ostringstream out;
+  print_json(state, v, out);
+  return out.str();
 }
 
 std::vector<std::string> host_warnings(EvalState& state, Value& config) {

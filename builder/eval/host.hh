@@ -53,6 +53,10 @@ EvaluatedHost evaluate_host(lang::EvalState& state, const HostOptions& opts);
 /// Throws "Failed assertions:\n- …" listing every failed assertion.
 void check_assertions(lang::EvalState& state, lang::Value& config);
 
+/// config.system.closure, forced whole, as canonical JSON text: what
+/// `cairn eval --closure` prints and the build reads. Throws lang::EvalError.
+std::string closure_json(lang::EvalState& state, lang::Value& config);
+
 /// The messages of config.warnings.
 std::vector<std::string> host_warnings(lang::EvalState& state, lang::Value& config);
 
