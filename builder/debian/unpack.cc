@@ -705,6 +705,8 @@ bool parse_number(std::string_view s, T& out, int base = 10) {
   return ec == std::errc() && end == s.data() + s.size() && !s.empty();
 }
 
+}  // namespace
+
 Result<std::vector<Entry>> parse_metadata(std::string_view text, const std::string& file) {
   if (!text.starts_with(kMetadataHeader))
     return fail(fmt::format("{}: not a cairn metadata file of version 1", file));
@@ -751,6 +753,8 @@ Result<std::vector<Entry>> parse_metadata(std::string_view text, const std::stri
   }
   return entries;
 }
+
+namespace {
 
 void count_entries(const std::vector<Entry>& entries, UnpackInfo& info) {
   for (const Entry& e : entries) {

@@ -127,6 +127,11 @@ struct UnpackRequest {
 /// given order; the caller sorts.
 std::string format_metadata(const std::vector<Entry>& entries);
 
+/// Parses a metadata file's text (format above); `file` names it in errors
+/// ("<file>:<line>: bad mode", "<file>: not a cairn metadata file of
+/// version 1").
+[[nodiscard]] Result<std::vector<Entry>> parse_metadata(std::string_view text, const std::string& file);
+
 /// The entries recorded in `<dir>/.cairn/metadata` of an unpacked package,
 /// in file order (sorted by path).
 [[nodiscard]] Result<std::vector<Entry>> read_metadata(const std::string& dir);
