@@ -27,9 +27,11 @@
   ./config/system-path.nix
   ./config/time.nix
   ./config/users-groups.nix
+  ./config/zram.nix
 
   ./services/networking/firewall.nix
   ./services/networking/networkd.nix
+  ./services/networking/networkmanager.nix
   ./services/networking/openssh.nix
   ./services/networking/wireless.nix
   ./services/system/timesyncd.nix

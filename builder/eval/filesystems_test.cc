@@ -7,43 +7,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/eval/host.hh"
-#include "builder/eval/test_modules.hh"
+#include "builder/eval/test_hosts.hh"
 
 namespace cairn::eval {
 namespace {
 
-using namespace lang;
 using nlohmann::json;
+using testing::requests;
 
-const std::string kRoot = CAIRN_SOURCE_ROOT;
-
-// The closure of a host whose default.nix sets `settings` on top of a
-// minimal PC, or the error ("Failed assertions: …").
-json closure(const std::string& settings, std::string* error) {
-  testing::TempDir repo;
-  repo.write("hosts/t/default.nix", "{ lib, ... }: {\n"
-                                    "  system.platform = \"x86_64-linux\";\n"
-                                    "  system.stateVersion = \"1\";\n" +
-                                        settings + "\n}\n");
-  EvalSettings es;
-  es.allow_environment = false;
-  EvalState state(es);
-  try {
-    EvaluatedHost h = evaluate_host(state, {repo.path(), "t", kRoot + "/modules"});
-    check_assertions(state, *h.config);
-    return json::parse(closure_json(state, *h.config));
-  } catch (const EvalError& e) {
-    *error = e.message;
-    return nullptr;
-  }
-}
-
-bool requests(const json& c, const std::string& name) {
-  for (const auto& p : c["packages"]["requested"])
-    if (p == name) return true;
-  return false;
-}
+json closure(const std::string& settings, std::string* error) { return testing::host_closure(settings, error); }
 
 TEST(FileSystems, NoneConfiguredKeepsTheGeneratedFstab) {
   std::string error;
