@@ -1,6 +1,6 @@
 # A laptop: the same workstation as the desktop, with i3 instead of Xfce,
-# wireless networking and the firmware its Wi-Fi card needs; no SSH server,
-# as it travels.
+# NetworkManager and the firmware its Wi-Fi card needs; no SSH server, as
+# it travels.
 { config, lib, pkgs, host, ... }:
 
 {
@@ -10,7 +10,9 @@
 
   desktop.environment = "i3";
 
-  networking.wireless.enable = true; # iwd; join networks with `iwctl`
+  # Networks joined from the tray applet (nm-applet) or nmcli; the saved
+  # ones, passphrases included, are kept across generations.
+  networking.networkmanager.enable = true;
   users.users.alice.extraGroups = [ "netdev" ];
 
   packages.components = [ "non-free-firmware" ];
