@@ -2,8 +2,8 @@
 # (desktop.environment, see xfce.nix and i3.nix), the LightDM display
 # manager (lightdm.nix), sound through PipeWire and a set of fonts.
 #
-# Networking stays with systemd-networkd (and iwd for wireless), as on every
-# cairn system, rather than NetworkManager.
+# Networking stays with systemd-networkd (and iwd for wireless) unless
+# networking.networkmanager is enabled, which adds its tray applet here.
 { config, lib, pkgs, ... }:
 
 let
