@@ -34,6 +34,7 @@
   ./services/networking/networkmanager.nix
   ./services/networking/openssh.nix
   ./services/networking/wireless.nix
+  ./services/system/journald.nix
   ./services/system/timesyncd.nix
   ./services/ttys/getty.nix
 
