@@ -21,6 +21,7 @@
 #include "activator/persist.hh"
 #include "activator/verify.hh"
 #include "base/files.hh"
+#include "base/lines.hh"
 #include "bootloader/layout.hh"
 
 namespace cairn::activator {
@@ -204,11 +205,7 @@ ModuleLoad load_modules(const std::string& root, System& system) {
     out.problems.push_back(list.error().message);
     return out;
   }
-  std::string_view rest = *list;
-  while (!rest.empty()) {
-    size_t end = rest.find('\n');
-    std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+  for (std::string_view line : split_lines(*list)) {
     while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     if (line.empty() || line.front() == '#') continue;

@@ -1,6 +1,6 @@
-// Text split into lines: the one splitter the parsers of cairn's own and the
-// kernel's line-based files share (mountinfo, /proc/swaps, the rpi-tryboot
-// records and config.txt).
+// Text split into lines: the one splitter cairn's line-based parsers share
+// (mountinfo, /proc/swaps, boot entries, extlinux and U-Boot environments,
+// config.txt, unit files, generated /etc files, the activator's records).
 #pragma once
 
 #include <string_view>

@@ -33,6 +33,7 @@
 #include <fmt/format.h>
 
 #include "base/fd.hh"
+#include "base/lines.hh"
 
 extern char** environ;
 
@@ -331,14 +332,9 @@ Result<RunResult> run(std::string_view program, const std::vector<std::string>& 
 std::string quote_stderr(std::string_view err, size_t max_bytes) {
   if (err.size() > max_bytes) err = err.substr(err.size() - max_bytes);
   std::string out;
-  size_t start = 0;
-  while (start < err.size()) {
-    size_t nl = err.find('\n', start);
-    std::string_view line = err.substr(start, nl == std::string_view::npos ? nl : nl - start);
+  for (std::string_view line : split_lines(err)) {
     while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
     if (!line.empty()) out += (out.empty() ? "" : "; ") + std::string(line);
-    if (nl == std::string_view::npos) break;
-    start = nl + 1;
   }
   return out;
 }

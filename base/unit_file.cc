@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "base/lines.hh"
+
 namespace cairn {
 
 namespace {
@@ -18,23 +20,19 @@ std::string_view trim(std::string_view s) {
 Result<UnitFile> UnitFile::parse(std::string_view text, std::string_view origin) {
   UnitFile out;
   std::string section;
-  unsigned line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view raw = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    ++line_no;
-    unsigned first = line_no;
-    std::string_view line = trim(raw);
+  auto lines = split_lines(text);
+  // i is the last line read: a continuation moves it on past the lines it joins.
+  for (size_t i = 0; i < lines.size(); ++i) {
+    unsigned first = static_cast<unsigned>(i + 1);
+    std::string_view line = trim(lines[i]);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     std::string joined(line);
-    // Continuation lines: a trailing backslash joins the next line.
-    while (!joined.empty() && joined.back() == '\\' && !text.empty()) {
+    // Continuation lines: a trailing backslash joins the next line (at the
+    // end of the file, nothing: systemd drops it too).
+    while (!joined.empty() && joined.back() == '\\') {
       joined.back() = ' ';
-      size_t next_nl = text.find('\n');
-      std::string_view next = trim(text.substr(0, next_nl));
-      text.remove_prefix(next_nl == std::string_view::npos ? text.size() : next_nl + 1);
-      ++line_no;
+      if (i + 1 == lines.size()) break;
+      std::string_view next = trim(lines[++i]);
       if (!next.empty() && (next[0] == '#' || next[0] == ';')) {
         joined += '\\';  // a comment inside the continuation: skip it, keep going
         continue;
@@ -42,6 +40,7 @@ Result<UnitFile> UnitFile::parse(std::string_view text, std::string_view origin)
       joined += next;
     }
     std::string_view l = trim(joined);
+    if (l.empty()) continue;  // a continuation of nothing but blanks ("\\" then an empty line)
     if (l.front() == '[') {
       if (l.back() != ']')
         return fail(fmt::format("{}: line {}: the section header `{}` has no closing `]`", origin, first, l));

@@ -36,6 +36,16 @@ TEST(UnitFileTest, ReadsSectionsContinuationsCommentsAndRepeatedKeys) {
   EXPECT_EQ(f->entries()[1].line, 6u);
 }
 
+TEST(UnitFileTest, AContinuationOfNothingIsABlankLine) {
+  // A lone backslash followed by a blank line (or the end) once read one
+  // character before an empty string.
+  for (std::string text : {"[Unit]\n\\\n\nA=b\n", "[Unit]\n  \\  \n", "[Unit]\n\\"}) {
+    auto f = UnitFile::parse(text, "u.service");
+    ASSERT_TRUE(f.has_value()) << f.error().message;
+    EXPECT_LE(f->entries().size(), 1u);
+  }
+}
+
 TEST(UnitFileTest, ErrorsNameTheFileAndLine) {
   struct Case {
     std::string text, error;

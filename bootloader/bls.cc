@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/lines.hh"
 #include "bootloader/layout.hh"
 
 namespace cairn::bootloader {
@@ -293,14 +294,10 @@ Result<BootEntry> parse_entry(std::string_view text, std::string_view filename) 
   std::map<std::string, size_t, std::less<>> seen;
   bool have_linux = false;
 
-  size_t number = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    ++number;
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+  auto lines = split_lines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    size_t number = i + 1;
     if (int c = first_control(line); c >= 0)
       return at(number, fmt::format("control character U+{:04X}", c));
     if (!valid_utf8(line)) return at(number, "invalid UTF-8");

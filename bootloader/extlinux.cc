@@ -46,6 +46,7 @@
 
 #include "base/files.hh"
 #include "base/hash.hh"
+#include "base/lines.hh"
 #include "bootloader/bls.hh"
 #include "bootloader/esp_write.hh"
 #include "bootloader/partition_files.hh"
@@ -100,13 +101,10 @@ Result<Record> parse_record(std::string_view text, const std::string& path) {
   Record r;
   r.entry = *entry;
   std::map<std::string_view, size_t> seen;
-  size_t number = 0, pos = 0;
-  while (pos < text.size()) {
-    ++number;
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    auto kv = split_conf_line(text.substr(pos, end - pos));
-    pos = end + 1;
+  auto lines = split_lines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    size_t number = i + 1;
+    auto kv = split_conf_line(lines[i]);
     if (!kv) continue;
     std::string_view key;
     for (std::string_view k : {kTriesLeftKey, kTriesDoneKey, kFdtdirKey})
@@ -147,13 +145,10 @@ std::string settings_text(const Partition& p) {
 }
 
 Result<void> parse_settings(std::string_view text, const std::string& path, Partition& p) {
-  size_t number = 0, pos = 0;
-  while (pos < text.size()) {
-    ++number;
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    auto kv = split_conf_line(text.substr(pos, end - pos));
-    pos = end + 1;
+  auto lines = split_lines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    size_t number = i + 1;
+    auto kv = split_conf_line(lines[i]);
     if (!kv) continue;
     auto value = parse_decimal(kv->value);
     if (kv->key == "timeout") {

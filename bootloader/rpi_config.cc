@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "base/lines.hh"
+
 namespace cairn::bootloader {
 
 namespace {
@@ -49,13 +51,10 @@ Result<void> check_device_tree(std::string_view name) {
 // The host's lines, checked, each ending in '\n'; trailing blank lines dropped.
 Result<std::string> host_lines(std::string_view text) {
   std::string out;
-  size_t number = 0, pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++number;
+  auto lines = split_lines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    size_t number = i + 1;
     std::string_view key = line_key(line);
     if (std::find(kBootKeys.begin(), kBootKeys.end(), key) != kBootKeys.end())
       return fail(fmt::format(

@@ -27,6 +27,8 @@
 
 #include <fmt/format.h>
 
+#include "base/lines.hh"
+
 namespace cairn::bootloader {
 
 namespace {
@@ -209,12 +211,7 @@ Result<ScriptImage> read_script_image(std::string_view bytes) {
 BootEnv parse_boot_env(std::string_view text) {
   if (auto nul = text.find('\0'); nul != std::string_view::npos) text = text.substr(0, nul);
   BootEnv env;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+  for (std::string_view line : split_lines(text)) {
     if (line.ends_with('\r')) line.remove_suffix(1);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     if (line.empty() || line.front() == '#') continue;

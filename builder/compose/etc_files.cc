@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.hh"
+#include "base/lines.hh"
 #include "builder/compose/pam.hh"
 
 namespace cairn::compose {
@@ -26,16 +27,6 @@ constexpr std::array<std::string_view, 6> kReserved = {"passwd",  "group",      
 
 bool image_id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> out;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    out.push_back(text.substr(0, nl));
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-  }
-  return out;
 }
 
 // Copies the tree file `from` to `to` unless `to` exists.
@@ -194,7 +185,7 @@ Result<std::string> os_release(std::string_view base, std::string_view image_id,
         image_id, suggestion.empty() ? "" : fmt::format(", e.g. \"{}\"", suggestion)));
   }
   std::string out;
-  for (std::string_view line : lines_of(base)) {
+  for (std::string_view line : split_lines(base)) {
     if (line.starts_with("IMAGE_ID=") || line.starts_with("IMAGE_VERSION=")) continue;
     out.append(line);
     out += '\n';
@@ -220,7 +211,7 @@ std::string shells_text(std::string_view template_text, const std::vector<std::s
                         const RealPath& realpath) {
   std::vector<std::string> packaged;
   auto collect = [&](std::string_view text) {
-    for (std::string_view raw : lines_of(text)) {
+    for (std::string_view raw : split_lines(text)) {
       std::string_view line = raw.substr(0, raw.find('#'));
       if (line.empty()) continue;
       packaged.emplace_back(line);
@@ -238,7 +229,7 @@ std::string shells_text(std::string_view template_text, const std::vector<std::s
   std::string out;
   std::vector<std::string> listed;
   auto is_listed = [&](std::string_view s) { return std::ranges::find(listed, s) != listed.end(); };
-  for (std::string_view line : lines_of(template_text)) {
+  for (std::string_view line : split_lines(template_text)) {
     std::string_view shell = line.substr(0, line.find('#'));
     // Comments and blank lines stay; so do shells, once. (The script also
     // drops shells the state file lists but no package does any more; on a
