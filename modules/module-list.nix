@@ -45,6 +45,7 @@
 
   ./security/sudo.nix
 
+  ./hardware/bluetooth.nix
   ./hardware/raspberry-pi.nix
 
   ./desktop/desktop.nix
