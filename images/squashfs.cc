@@ -70,6 +70,7 @@
 #include <fmt/format.h>
 
 #include "base/hash.hh"
+#include "base/lines.hh"
 #include "base/subprocess.hh"
 
 namespace cairn::images {
@@ -597,16 +598,13 @@ Result<SquashfsImage> make_squashfs(const std::string& staging,
 
 Result<std::vector<ListedEntry>> parse_squashfs_listing(std::string_view text) {
   std::vector<ListedEntry> out;
-  size_t line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  auto lines = split_lines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
     if (line.empty()) continue;
     auto entry = parse_line(line);
     if (!entry)
-      return fail(fmt::format("unsquashfs listing line {}: cannot parse \"{}\"", line_no, line));
+      return fail(fmt::format("unsquashfs listing line {}: cannot parse \"{}\"", i + 1, line));
     out.push_back(std::move(*entry));
   }
   return out;

@@ -32,6 +32,7 @@
 
 #include "base/fd.hh"
 #include "base/files.hh"
+#include "base/lines.hh"
 #include "base/mountinfo.hh"
 #include "bootloader/detect.hh"
 #include "bootloader/layout.hh"
@@ -74,13 +75,8 @@ Result<std::optional<std::string>> read_if_there(const std::string& path) {
 // last switch, else the one the kernel command line booted.
 std::optional<uint64_t> running_generation(const std::string& root) {
   if (auto record = read_file(root + std::string(kActiveRecord)))
-    for (size_t at = 0; at < record->size();) {
-      size_t nl = record->find('\n', at);
-      std::string_view line = std::string_view(*record).substr(at, nl == std::string::npos ? nl : nl - at);
+    for (std::string_view line : split_lines(*record))
       if (line.starts_with("generation=")) return parse_number(line.substr(11));
-      if (nl == std::string::npos) break;
-      at = nl + 1;
-    }
   auto cmdline = read_file(root + "/proc/cmdline");
   if (!cmdline) return std::nullopt;
   std::string key = std::string(bootloader::kGenerationParam) + "=";

@@ -59,6 +59,7 @@
 #include <fmt/format.h>
 
 #include "base/files.hh"
+#include "base/lines.hh"
 #include "base/subprocess.hh"
 
 namespace cairn::compose {
@@ -99,12 +100,8 @@ std::string missing_tool(std::string_view tool, std::string_view package, const 
 /// The non-empty lines of a tool's standard error.
 std::vector<std::string> lines_of(std::string_view text) {
   std::vector<std::string> lines;
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+  for (std::string_view line : split_lines(text))
     if (!line.empty()) lines.emplace_back(line);
-  }
   return lines;
 }
 

@@ -43,6 +43,7 @@
 #include <fmt/format.h>
 
 #include "base/files.hh"
+#include "base/lines.hh"
 #include "base/subprocess.hh"
 
 namespace cairn::compose {
@@ -114,11 +115,7 @@ Result<std::set<std::string>> builtin_names(const std::string& dir) {
   if (::access(path.c_str(), F_OK) != 0) return names;
   auto text = read_file(path);
   if (!text) return std::unexpected(text.error());
-  std::string_view rest = *text;
-  while (!rest.empty()) {
-    size_t end = rest.find('\n');
-    std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+  for (std::string_view line : split_lines(*text)) {
     if (line.empty()) continue;
     std::string_view base = line.substr(line.rfind('/') + 1);  // npos + 1 == 0
     if (base.ends_with(".ko")) base.remove_suffix(3);

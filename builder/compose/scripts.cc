@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/files.hh"
+#include "base/lines.hh"
 #include "builder/compose/script_commands.hh"
 #include "builder/compose/script_shell.hh"
 #include "builder/compose/script_walk.hh"
@@ -68,10 +69,7 @@ class Collector {
   // `postinst triggered` run.
   void add_triggers(std::string_view text) {
     uint32_t line = 0;
-    while (!text.empty()) {
-      size_t nl = text.find('\n');
-      std::string_view raw = text.substr(0, nl);
-      text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    for (std::string_view raw : split_lines(text)) {
       ++line;
       size_t b = raw.find_first_not_of(" \t");
       if (b == std::string_view::npos || raw[b] == '#') continue;

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "base/lines.hh"
+
 namespace cairn::compose {
 
 namespace {
@@ -74,10 +76,7 @@ bool unset(const std::vector<std::string>& w, size_t i) { return i >= w.size() |
 Result<std::vector<SysusersEntry>> parse_sysusers(std::string_view text, std::string_view where) {
   std::vector<SysusersEntry> out;
   uint32_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  for (std::string_view line : split_lines(text)) {
     ++line_no;
     auto problem = [&](std::string_view what) {
       return fail(fmt::format("{}:{}: {}", where, line_no, what));

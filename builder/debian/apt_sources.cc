@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "base/files.hh"
+#include "base/lines.hh"
 #include "builder/debian/deb822.hh"
 
 namespace cairn::debian {
@@ -170,10 +171,7 @@ Result<std::optional<AptSource>> parse_one_line(std::string_view line, std::stri
 // off each continuation line, and `.` for an empty line.
 std::string unfold_key(std::string_view value) {
   std::string out;
-  while (!value.empty()) {
-    auto nl = value.find('\n');
-    std::string_view line = value.substr(0, nl);
-    value = nl == std::string_view::npos ? std::string_view() : value.substr(nl + 1);
+  for (std::string_view line : split_lines(value)) {
     if (!line.empty() && line.front() == '#') continue;
     if (!line.empty() && is_blank(line.front())) line.remove_prefix(1);
     while (!line.empty() && is_blank(line.back())) line.remove_suffix(1);
@@ -279,13 +277,9 @@ Result<std::vector<AptSource>> parse_apt_sources(std::string_view text, std::str
     }
     return out;
   }
-  uint32_t lineno = 0;
-  while (!text.empty()) {
-    ++lineno;
-    auto nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    auto entry = parse_one_line(line, fmt::format("{}:{}", origin, lineno));
+  auto lines = split_lines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto entry = parse_one_line(lines[i], fmt::format("{}:{}", origin, i + 1));
     if (!entry) return std::unexpected(entry.error());
     if (*entry) out.push_back(std::move(**entry));
   }

@@ -31,6 +31,7 @@
 
 #include "base/files.hh"
 #include "base/hash.hh"
+#include "base/lines.hh"
 #include "base/subprocess.hh"
 #include "builder/debian/deb822.hh"
 
@@ -55,19 +56,6 @@ std::string_view trim(std::string_view s) {
   return trim_right(s);
 }
 
-// Splits `text` into lines (without their '\n'); a final line without a
-// newline counts, an empty remainder after the last '\n' does not.
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    lines.push_back(text.substr(0, nl));
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-  return lines;
-}
-
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -87,7 +75,7 @@ struct ClearSigned {
 // Step 1: the file must be one clearsigned message and nothing else.
 // Errors are worded for "InRelease of X: " to be put in front.
 Result<ClearSigned> split_clearsigned(std::string_view file) {
-  auto lines = lines_of(file);
+  auto lines = split_lines(file);
   size_t i = 0;
   if (lines.empty() || trim_right(lines[0]) != begin_message)
     return fail(fmt::format("is not a clearsigned file (its first line is not `{}'): the server sent something "
@@ -138,7 +126,7 @@ Result<ClearSigned> split_clearsigned(std::string_view file) {
 // The same text with trailing blanks removed from every line, for step 3.
 std::string without_trailing_blanks(std::string_view text) {
   std::string out;
-  for (auto line : lines_of(text)) {
+  for (auto line : split_lines(text)) {
     out += trim_right(line);
     out += '\n';
   }
@@ -158,7 +146,7 @@ struct GpgvReport {
 GpgvReport read_gpgv_report(std::string_view err) {
   GpgvReport r;
   bool good = false;  // the current signature (since NEWSIG) is good
-  for (auto line : lines_of(err)) {
+  for (auto line : split_lines(err)) {
     line = trim_right(line);
     if (line.starts_with("[GNUPG:] ")) {
       line.remove_prefix(9);
@@ -282,7 +270,7 @@ std::vector<std::string> words_of(std::string_view value) {
 Result<std::vector<IndexFile>> read_sha256(std::string_view value, uint32_t line, std::string_view where) {
   std::vector<IndexFile> files;
   uint32_t n = line;
-  for (auto raw : lines_of(value)) {
+  for (auto raw : split_lines(value)) {
     std::string_view entry = trim(raw);
     uint32_t at = n++;
     if (entry.empty() || raw.front() == '#') continue;

@@ -61,6 +61,7 @@
 
 #include "base/files.hh"
 #include "base/hash.hh"
+#include "base/lines.hh"
 
 // libsolv's Solvable has a member named `requires`, a keyword since C++20;
 // renamed while its headers are read (the layout is unchanged).
@@ -157,17 +158,12 @@ std::vector<SideEntry> scan_side_fields(std::string_view text) {
   std::vector<SideEntry> out;
   SideEntry cur;
   bool have_name = false;
-  size_t pos = 0;
   auto finish = [&] {
     if (have_name) out.push_back(cur);
     cur = SideEntry{};
     have_name = false;
   };
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+  for (std::string_view line : split_lines(text)) {
     if (line.empty()) {
       finish();
       continue;

@@ -55,6 +55,7 @@
 
 #include <fmt/format.h>
 #include "base/files.hh"
+#include "base/lines.hh"
 #if CAIRN_HAVE_LIBLZMA
 #include "builder/debian/xz_stream.hh"
 #endif
@@ -682,10 +683,7 @@ std::string_view trim(std::string_view s) {
 // are case-insensitive; continuation lines belong to other fields).
 ControlFields parse_control(std::string_view text) {
   ControlFields out;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  for (std::string_view line : split_lines(text)) {
     if (trim(line).empty()) break;
     if (line.front() == ' ' || line.front() == '\t' || line.front() == '#') continue;
     size_t colon = line.find(':');
@@ -711,12 +709,10 @@ Result<std::vector<Entry>> parse_metadata(std::string_view text, const std::stri
   if (!text.starts_with(kMetadataHeader))
     return fail(fmt::format("{}: not a cairn metadata file of version 1", file));
   std::vector<Entry> entries;
-  size_t line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  auto lines = split_lines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    size_t line_no = i + 1;
+    std::string_view line = lines[i];
     if (line.empty() || line.front() == '#') continue;
     std::string_view f[12];
     size_t n = 0;
