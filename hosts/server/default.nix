@@ -25,6 +25,9 @@
 
   time.timeZone = "UTC";
 
+  # Swap in compressed memory rather than on the SD card.
+  zramSwap.enable = true;
+
   # alice has no password here: sudo must not ask for one.
   security.sudo.wheelNeedsPassword = false;
 
