@@ -13,8 +13,10 @@
 #include "builder/compose/alternatives.hh"
 #include "builder/compose/ca_bundle.hh"
 #include "builder/compose/derived_cache.hh"
+#include "builder/compose/dpkg_database.hh"
 #include "builder/compose/caches.hh"
 #include "builder/compose/etc_files.hh"
+#include "builder/compose/factory_var.hh"
 #include "builder/compose/kernel_modules.hh"
 #include "builder/compose/units.hh"
 
@@ -191,6 +193,12 @@ Result<ComposedSystem> compose_system(const ComposeInput& input, Passes& passes)
   sys.warnings.insert(sys.warnings.end(), units->warnings.begin(), units->warnings.end());
 
   if (auto r = ca_certificates(sys.tree); !r) return std::unexpected(r.error());
+
+  passes.start("dpkg database and /var");
+  if (auto r = add_dpkg_database(sys.tree, input.packages); !r) return std::unexpected(r.error());
+  auto seeded = seed_var(sys.tree);  // after the database: it leaves /var/lib/dpkg to it
+  if (!seeded) return std::unexpected(seeded.error());
+  sys.warnings.insert(sys.warnings.end(), seeded->warnings.begin(), seeded->warnings.end());
 
   passes.start("staging the root");
   if (auto r = sys.tree.materialize(input.staging); !r) return std::unexpected(r.error());

@@ -10,6 +10,9 @@
 //                 (os-release, machine-id, fstab, PAM, nsswitch, shells)
 //   alternatives  /etc/alternatives from update-alternatives --install lines
 //   units         enablement links from config and [Install] sections
+//   dpkg, /var    the dpkg database of the generation's packages, and what
+//                 they ship under var/ moved to the factory that
+//                 systemd-tmpfiles seeds /var from (factory_var.hh)
 //   stage         the tree written into the staging directory
 //   caches        depmod and the initramfs module list, ld.so.cache, hwdb.bin,
 //                 the CA bundle — each with the tools' output adopted into

@@ -195,7 +195,7 @@ TEST_F(Compose, EveryPassIsTimed) {
   std::vector<std::string> names;
   for (const auto& t : passes_.timings()) names.push_back(t.name);
   EXPECT_EQ(names, (std::vector<std::string>{"reading maintainer scripts", "merging packages", "users and groups",
-                                             "generating /etc", "staging the root", "kernel modules",
+                                             "generating /etc", "dpkg database and /var", "staging the root", "kernel modules",
                                              "ld.so.cache and hwdb"}));
 }
 

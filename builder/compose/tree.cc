@@ -534,6 +534,35 @@ void RootTree::set_dir(std::string_view path, uint32_t mode, uint32_t uid, uint3
 
 bool RootTree::remove(std::string_view path) { return erase_subtree(clean(path)); }
 
+Result<void> RootTree::move(std::string_view from_path, std::string_view to_path) {
+  std::string from(clean(from_path)), to(clean(to_path));
+  auto self = nodes_.find(from);
+  if (from.empty() || self == nodes_.end())
+    return fail(fmt::format("moving {}: no such path in the tree", from.empty() ? "/" : from));
+  if (nodes_.contains(to) || to == from || to.starts_with(from + "/"))
+    return fail(fmt::format("moving {} to {}: the destination {}", from, to,
+                            nodes_.contains(to) ? "exists" : "is inside what is moved"));
+  for (std::string_view p = parent_of(to); !p.empty(); p = parent_of(p))
+    if (const Node* n = find(p); n && n->type != EntryType::dir)
+      return fail(fmt::format("moving {} to {}: {} is not a directory", from, to, p));
+  auto renamed = [&](std::string_view p) { return to + std::string(p.substr(from.size())); };
+  auto inside = [&](std::string_view p) {
+    return p == from || (p.size() > from.size() && p.starts_with(from) && p[from.size()] == '/');
+  };
+  for (auto& [p, n] : nodes_)
+    if (n.type == EntryType::hardlink && inside(n.target)) n.target = renamed(n.target);
+  // The subtree of "a/b" is [a/b/, a/b0), as in erase_subtree.
+  auto first = nodes_.lower_bound(from + "/"), last = nodes_.lower_bound(from + "0");
+  std::vector<std::pair<std::string, Node>> moved;
+  moved.emplace_back(renamed(self->first), std::move(self->second));
+  for (auto i = first; i != last; ++i) moved.emplace_back(renamed(i->first), std::move(i->second));
+  nodes_.erase(first, last);
+  nodes_.erase(from);
+  make_parents(to, {});
+  for (auto& [p, n] : moved) nodes_.emplace(std::move(p), std::move(n));
+  return {};
+}
+
 Result<void> RootTree::set_owner_mode(std::string_view path, uint32_t uid, uint32_t gid,
                                       uint32_t mode) {
   path = clean(path);

@@ -158,6 +158,14 @@ class RootTree {
   /// removed file outside the removed part become copies, as in set_file.
   bool remove(std::string_view path);
 
+  /// Moves `from` and everything under it to `to`, every entry keeping its
+  /// metadata (package, owner, mode, content); hard links into the moved
+  /// part, from inside it or outside, follow it. Missing parents of `to`
+  /// are made 0755 root:root. Errors, changing nothing, when `from` is
+  /// missing or the root, when `to` exists or lies inside `from`, or when a
+  /// parent of `to` is not a directory.
+  [[nodiscard]] Result<void> move(std::string_view from, std::string_view to);
+
   /// Changes an existing entry's owner and mode (a dpkg-statoverride).
   /// The entry's user and group names are cleared, so that a later
   /// resolve_owners() keeps these ids. Errors when the path is not in

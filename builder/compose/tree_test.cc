@@ -413,6 +413,43 @@ TEST_F(RootTreeTest, RemovingTheFirstPathOfHardLinksTurnsOneIntoAFile) {
   EXPECT_EQ(*bytes, "perl");
 }
 
+TEST_F(RootTreeTest, MoveTakesTheSubtreeWithItsMetadataAndHardLinksFollow) {
+  add("polkit", {FakeEntry{.path = "/var/lib/polkit-1", .type = EntryType::dir, .mode = 0700, .uid = 988},
+                 file("/var/lib/polkit-1/a.pkla", "a"), hardlink("/var/lib/polkit-1/b", "/var/lib/polkit-1/a.pkla"),
+                 link("/var/lib/polkit-1/c", "a.pkla"), file("/var/lib-x", "sibling"),
+                 hardlink("/usr/share/outside", "/var/lib/polkit-1/a.pkla")});
+  auto ok = tree_.move("var/lib", "usr/share/factory/var/lib");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(tree_.find("var/lib"), nullptr);
+  EXPECT_EQ(shape(tree_, "var/lib-x"), "file 0644 0:0 from polkit:/var/lib-x");
+  EXPECT_EQ(shape(tree_, "usr/share/factory"), "dir 0755 0:0 generated");
+  EXPECT_EQ(shape(tree_, "usr/share/factory/var/lib/polkit-1"), "dir 0700 988:0 from polkit:/var/lib/polkit-1");
+  EXPECT_EQ(shape(tree_, "usr/share/factory/var/lib/polkit-1/b"),
+            "hardlink 0644 0:0 -> usr/share/factory/var/lib/polkit-1/a.pkla from polkit:/var/lib/polkit-1/b");
+  EXPECT_EQ(shape(tree_, "usr/share/factory/var/lib/polkit-1/c"),
+            "symlink 0777 0:0 -> a.pkla from polkit:/var/lib/polkit-1/c");
+  EXPECT_EQ(shape(tree_, "usr/share/outside"),
+            "hardlink 0644 0:0 -> usr/share/factory/var/lib/polkit-1/a.pkla from polkit:/usr/share/outside");
+  auto bytes = tree_.read("usr/share/outside");
+  ASSERT_TRUE(bytes) << bytes.error().message;
+  EXPECT_EQ(*bytes, "a");
+}
+
+TEST_F(RootTreeTest, MoveRefusesAMissingSourceAnExistingOrInnerDestinationAndAFileParent) {
+  add("a", {file("/var/lib/a/f", "f"), file("/usr/share/file", "x")});
+  auto error = [&](std::string_view from, std::string_view to) {
+    auto ok = tree_.move(from, to);
+    return ok ? std::string("moved") : ok.error().message;
+  };
+  EXPECT_EQ(error("var/nothing", "usr/x"), "moving var/nothing: no such path in the tree");
+  EXPECT_EQ(error("", "usr/x"), "moving /: no such path in the tree");
+  EXPECT_EQ(error("var/lib", "usr/share/file"), "moving var/lib to usr/share/file: the destination exists");
+  EXPECT_EQ(error("var/lib", "var/lib/a/b"), "moving var/lib to var/lib/a/b: the destination is inside what is moved");
+  EXPECT_EQ(error("var/lib", "usr/share/file/x"),
+            "moving var/lib to usr/share/file/x: usr/share/file is not a directory");
+  EXPECT_EQ(shape(tree_, "var/lib/a/f"), "file 0644 0:0 from a:/var/lib/a/f");
+}
+
 TEST_F(RootTreeTest, SetOwnerModeChangesAnEntryAndSurvivesResolveOwners) {
   add("dbus", {FakeEntry{.path = "/usr/lib/dbus-1.0/dbus-daemon-launch-helper", .mode = 0755,
                          .content = "h"}});
