@@ -57,6 +57,8 @@ class FakeSystem final : public System {
   /// in bytes (equal: nothing done), or an error message.
   Growth partition_growth{100, 100}, filesystem_growth{100, 100};
   std::string grow_error;
+  /// What run() fails with ("" = it succeeds).
+  std::string run_error;
   /// Seconds each mount takes (for the debug timing lines).
   double mount_cost = 0;
 
@@ -127,6 +129,13 @@ class FakeSystem final : public System {
     std::string line = "shell " + strip(program);
     for (const std::string& a : argv) line += " " + a;
     log.push_back(line);
+  }
+  Result<void> run(const std::string& program, const std::vector<std::string>& args) override {
+    std::string line = "run " + strip(program);
+    for (const std::string& a : args) line += " " + strip_all(a);
+    log.push_back(line);
+    if (!run_error.empty()) return fail(run_error);
+    return {};
   }
   void reboot() override { log.push_back("reboot"); }
 

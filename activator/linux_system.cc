@@ -27,6 +27,7 @@
 
 #include "activator/system.hh"
 #include "base/files.hh"
+#include "base/subprocess.hh"
 
 namespace cairn::activator {
 
@@ -305,6 +306,14 @@ class LinuxSystem final : public System {
     auto args = c_argv(argv);
     ::execv(args[0], args.data());
     return fail(fmt::format("cannot execute {}: {}", argv[0], errno_text()));
+  }
+
+  Result<void> run(const std::string& program, const std::vector<std::string>& args) override {
+    auto ran = cairn::run(program, args);
+    if (!ran) return std::unexpected(ran.error());
+    if (!ran->success())
+      return fail(fmt::format("{} {}: {}", program, ran->describe(), quote_stderr(ran->err)));
+    return {};
   }
 
   void run_shell(const std::string& program, const std::vector<std::string>& argv) override {

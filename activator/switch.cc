@@ -400,6 +400,17 @@ Result<SwitchReport> switch_locked(const SwitchContext& ctx, SwitchAction action
     if (auto r = ctx.systemd->daemon_reload(); !r) return fail(r.error().message + again);
   }
 
+  // What the new generation's tmpfiles.d files make — its packages' /var
+  // directories among them — before its services start, as NixOS's switch
+  // does (systemd-tmpfiles-resetup.service). Not --remove: Debian's tmp.conf
+  // would empty /tmp under the running programs; that is left to boot.
+  if (!same) {
+    std::vector<std::string> args{"--create", "--exclude-prefix=/dev"};
+    if (!root.empty() && root != "/") args.push_back("--root=" + root);
+    if (auto r = system.run(root + "/usr/bin/systemd-tmpfiles", args); !r)
+      system.print("warning: " + r.error().message + ", ignoring");
+  }
+
   // Step 7: the jobs after the swap.
   if (auto r = run_batch(ctx, JobType::reload, plan.reload, report.reloaded, report); !r)
     return fail(r.error().message + again);

@@ -93,6 +93,7 @@ class OverlayingSystem final : public System {
     return fake_.switch_root(r, n, a);
   }
   void run_shell(const std::string& p, const std::vector<std::string>& a) override { fake_.run_shell(p, a); }
+  Result<void> run(const std::string& p, const std::vector<std::string>& a) override { return fake_.run(p, a); }
   void reboot() override { fake_.reboot(); }
 
  private:
@@ -234,6 +235,8 @@ const Lines kSwap = {
     "mount /run/cairn/state/persist/data /data - bind",
     "mount /run/cairn/state/persist/etc/ssh/ssh_host_ed25519_key /etc/ssh/ssh_host_ed25519_key - bind",
     "systemd daemon-reload",
+    // The new generation's tmpfiles.d (its packages' /var) before its services.
+    "run /usr/bin/systemd-tmpfiles --create --exclude-prefix=/dev --root=",
 };
 const Lines kJobs = {
     "systemd reload reloader.service replace",
@@ -296,6 +299,17 @@ TEST_F(SwitchTest, SwitchStopsSwapsReloadsStartsThenMakesTheDefault) {
   EXPECT_TRUE(root_.exists("run/cairn/state/persist/etc/ssh/ssh_host_ed25519_key"));
   EXPECT_TRUE(root_.exists("etc/machine-id"));
   EXPECT_TRUE(root_.exists("run/cairn/state/generations/5/verified"));
+}
+
+TEST_F(SwitchTest, AFailingSystemdTmpfilesIsAWarningAndTheSwitchGoesOn) {
+  system_.run_error = "/usr/bin/systemd-tmpfiles exited with status 73: Failed to create directory /var/x";
+  auto r = run(SwitchAction::switch_now);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(system_.log, concat({kEspCheck, kMountImage5, kPlanning, kStops, kSwap, kJobs, kEspCheck}));
+  EXPECT_NE(std::ranges::find(system_.console,
+                              "warning: /usr/bin/systemd-tmpfiles exited with status 73: Failed to create directory "
+                              "/var/x, ignoring"),
+            system_.console.end());
 }
 
 TEST_F(SwitchTest, TestActivatesButLeavesTheBootLoaderAlone) {

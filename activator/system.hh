@@ -89,6 +89,11 @@ class System {
   /// Runs `program` with `argv` on the console as a child and waits for it
   /// to end (the rescue shell).
   virtual void run_shell(const std::string& program, const std::vector<std::string>& argv) = 0;
+  /// Runs `program` (an absolute path) with `args` and waits for it (the
+  /// in-place switch's `systemd-tmpfiles --create`). Errors when it cannot
+  /// be started or does not exit with 0, with how it ended and its
+  /// standard error.
+  [[nodiscard]] virtual Result<void> run(const std::string& program, const std::vector<std::string>& args) = 0;
   /// Flushes the file systems and reboots. Returns only if it could not (or
   /// in a fake).
   virtual void reboot() = 0;
