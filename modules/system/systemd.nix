@@ -1,10 +1,11 @@
-# systemd units: systemd.services, systemd.units, systemd.user.units and the
-# default target.
+# systemd units: systemd.services, systemd.timers, systemd.units,
+# systemd.user.units and the default target.
 #
 # `systemd.services.<name>` is the convenient form: options for the common
 # [Unit] dependencies, free-form `unitConfig`/`serviceConfig`, and shell
 # `script`s. Each service becomes `systemd.units."<name>.service"`, whose
-# `text` is the rendered unit file. A unit with `text = null` is one a Debian
+# `text` is the rendered unit file; `systemd.timers.<name>` likewise becomes
+# "<name>.timer", and a service's `startAt` makes one. A unit with `text = null` is one a Debian
 # package installs under /usr/lib/systemd/system; its entry only says how it
 # is enabled.
 #
@@ -224,6 +225,45 @@ let
         default = "";
         description = "Shell commands run after the service stopped (ExecStopPost=).";
       };
+
+      startAt = mkOption {
+        type = types.either types.str (types.listOf types.str);
+        default = [ ];
+        example = "*-*-* 03:00:00";
+        description = ''
+          When to start the service, as calendar events (systemd.time(7),
+          e.g. "daily" or "Mon *-*-* 09:00"): a timer "<name>.timer", wanted
+          by timers.target, starts it then (OnCalendar=). Set
+          `systemd.timers.<name>` for more (Persistent=,
+          RandomizedDelaySec=).
+        '';
+      };
+    };
+  };
+
+  timerModule = { name, ... }: {
+    options = commonUnitOptions // {
+      description = mkOption {
+        type = types.str;
+        default = "";
+        example = "Nightly backup";
+        description = "The timer's Description= (shown by systemctl list-timers).";
+      };
+      unitConfig = mkOption {
+        type = types.attrsOf unit.unitOption;
+        default = { };
+        description = "[Unit] settings, as systemd spells them.";
+      };
+      timerConfig = mkOption {
+        type = types.attrsOf unit.unitOption;
+        default = { };
+        example = { OnCalendar = "daily"; Persistent = true; RandomizedDelaySec = "1h"; };
+        description = ''
+          [Timer] settings, as systemd spells them (systemd.timer(5)). The
+          timer starts the service of its own name unless `Unit` says
+          otherwise. A list repeats the key (several OnCalendar= events).
+        '';
+      };
     };
   };
 
@@ -293,6 +333,21 @@ let
     ];
   };
 
+  timerToUnit = name: t: {
+    inherit (t) enable wantedBy requiredBy aliases restartIfChanged
+      reloadIfChanged stopIfChanged reloadTriggers overrideStrategy;
+    text = unit.renderUnit [
+      {
+        name = "Unit";
+        settings = combine
+          (lib.optionalAttrs (t.description != "") { Description = t.description; }
+            // flags t // reloadTriggerSettings t)
+          t.unitConfig;
+      }
+      { name = "Timer"; settings = t.timerConfig; }
+    ];
+  };
+
   # A unit's file under /usr/lib/systemd/<scope>: instances use their template.
   packagedPath = scope: name:
     let m = builtins.match "([^@]+)@[^.]+(\\..+)" name; in
@@ -339,6 +394,9 @@ let
     else packagedPath "system" cfg.defaultUnit;
 
   badServiceNames = builtins.filter (n: lib.hasSuffix ".service" n) (builtins.attrNames cfg.services);
+  badTimerNames = builtins.filter (n: lib.hasSuffix ".timer" n) (builtins.attrNames cfg.timers);
+  emptyTimers = builtins.filter (n: cfg.timers.${n}.enable && cfg.timers.${n}.timerConfig == { })
+    (builtins.attrNames cfg.timers);
   badUnitNames = builtins.filter (n: builtins.match ".+\\.[a-z]+" n == null) (builtins.attrNames cfg.units);
   doubleStart = builtins.filter (n: enabledServices.${n}.script != "" && enabledServices.${n}.serviceConfig ? ExecStart)
     (builtins.attrNames enabledServices);
@@ -361,6 +419,25 @@ in
       description = ''
         System services, by name without the ".service" suffix. Each
         becomes `systemd.units."<name>.service"`.
+      '';
+    };
+
+    timers = mkOption {
+      type = types.attrsOf (types.submodule timerModule);
+      default = { };
+      example = lib.literalExpression ''
+        {
+          backup = {
+            wantedBy = [ "timers.target" ];
+            timerConfig = { OnCalendar = "daily"; Persistent = true; };
+          };
+        }
+      '';
+      description = ''
+        Timers, by name without the ".timer" suffix. Each becomes
+        `systemd.units."<name>.timer"` and starts the service of the same
+        name. As in NixOS, a timer runs only when something wants it:
+        `wantedBy = [ "timers.target" ]`.
       '';
     };
 
@@ -414,12 +491,21 @@ in
   config = {
     systemd.units = lib.mkMerge [
       (lib.mapAttrs' (name: s: lib.nameValuePair "${name}.service" (serviceToUnit name s)) cfg.services)
+      (lib.mapAttrs' (name: t: lib.nameValuePair "${name}.timer" (timerToUnit name t)) cfg.timers)
       # What systemd's maintainer scripts enable on Debian.
       {
         "remote-fs.target".wantedBy = [ "multi-user.target" ];
         "systemd-pstore.service".wantedBy = [ "sysinit.target" ];
       }
     ];
+
+    # A service's startAt: its timer (merged with a systemd.timers entry of the same name).
+    systemd.timers = lib.mapAttrs
+      (_: s: {
+        wantedBy = [ "timers.target" ];
+        timerConfig.OnCalendar = s.startAt;
+      })
+      (lib.filterAttrs (_: s: s.startAt != [ ] && s.startAt != "") cfg.services);
 
     systemd.generatedFiles = unitFiles // scriptFiles // userUnitFiles // {
       "systemd/system/default.target" = link defaultUnitFile;
@@ -435,6 +521,14 @@ in
       {
         assertion = badUnitNames == [ ];
         message = "systemd.units: unit names need their type suffix, e.g. \"foo.service\" or \"foo.timer\": ${builtins.toJSON badUnitNames}.";
+      }
+      {
+        assertion = badTimerNames == [ ];
+        message = "systemd.timers: name timers without the \".timer\" suffix (it is added): ${builtins.toJSON badTimerNames}.";
+      }
+      {
+        assertion = emptyTimers == [ ];
+        message = "systemd.timers: ${builtins.toJSON emptyTimers} never fire: give timerConfig, e.g. { OnCalendar = \"daily\"; } (or startAt on the service).";
       }
       {
         assertion = doubleStart == [ ];
