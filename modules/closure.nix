@@ -36,7 +36,9 @@
 #     Unit files are here, as "systemd/system/<unit>" (or the drop-in
 #     "systemd/system/<unit>.d/overrides.conf"); so are user units and their
 #     enablement links under "systemd/user/"; "fstab" only when fileSystems
-#     or swapDevices list something (else compose writes a comment). Not
+#     or swapDevices list something (else compose writes a comment);
+#     "subuid" and "subgid" when a user has a subordinate range (else
+#     compose writes them empty). Not
 #     here: os-release, passwd/group/shadow, machine-id and the like, which
 #     are made per generation from the rest of the closure.
 #
@@ -180,6 +182,22 @@ let
         ++ builtins.filter (n: builtins.elem name users.${n}.extraGroups) (builtins.attrNames users));
   };
 
+  # /etc/subuid and /etc/subgid: "name:start:count" per range, users in
+  # name order; the automatic range follows from the uid.
+  autoStart = name: 100000 + (uids.${name} - 1000) * 65536;
+  subIds = key: explicit:
+    lib.concatStrings (lib.mapAttrsToList
+      (name: u:
+        lib.concatMapStrings (r: "${name}:${toString r.${key}}:${toString r.count}\n") (explicit u)
+        + lib.optionalString (u.autoSubUidGidRange && uids.${name} >= 1000) "${name}:${toString (autoStart name)}:65536\n")
+      users);
+  subIdFile = text: { inherit text; mode = "0644"; user = "root"; group = "root"; };
+  subIdFiles = lib.filterAttrs (_: f: f.text != "") {
+    subuid = subIdFile (subIds "startUid" (u: u.subUidRanges));
+    subgid = subIdFile (subIds "startGid" (u: u.subGidRanges));
+  };
+  autoRangeBelow1000 = builtins.filter (n: users.${n}.autoSubUidGidRange && uids.${n} < 1000) (builtins.attrNames users);
+
   # ---- /etc ------------------------------------------------------------
 
   etcEntry = f:
@@ -189,7 +207,7 @@ let
 
   configuredEtc = builtins.listToAttrs (map (f: lib.nameValuePair f.target (etcEntry f))
     (builtins.filter (f: f.enable) (builtins.attrValues config.environment.etc)));
-  etc = configuredEtc // config.systemd.generatedFiles;
+  etc = subIdFiles // configuredEtc // config.systemd.generatedFiles;
   etcClashes = builtins.attrNames (builtins.intersectAttrs configuredEtc config.systemd.generatedFiles);
 
   # ---- units -----------------------------------------------------------
@@ -281,6 +299,10 @@ in
       {
         assertion = dupUids == [ ];
         message = "users.users: user ids must be unique: ${showDups "uid" dupUids}.";
+      }
+      {
+        assertion = autoRangeBelow1000 == [ ];
+        message = "users.users: autoSubUidGidRange needs a uid of 1000 or more (the range is 100000 + (uid - 1000) * 65536): ${builtins.toJSON autoRangeBelow1000}; give subUidRanges/subGidRanges instead.";
       }
       {
         assertion = etcClashes == [ ];

@@ -24,11 +24,13 @@
   ./config/fonts.nix
   ./config/i18n.nix
   ./config/networking.nix
+  ./config/nsswitch.nix
   ./config/system-path.nix
   ./config/time.nix
   ./config/users-groups.nix
   ./config/zram.nix
 
+  ./services/networking/avahi.nix
   ./services/networking/firewall.nix
   ./services/networking/networkd.nix
   ./services/networking/networkmanager.nix

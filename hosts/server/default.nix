@@ -28,6 +28,14 @@
   # Swap in compressed memory rather than on the SD card.
   zramSwap.enable = true;
 
+  # Reachable as server.local without a DNS entry (ssh alice@server.local),
+  # and able to reach the other machines' .local names.
+  services.avahi = {
+    enable = true;
+    nssmdns4 = true;
+    publish = { enable = true; addresses = true; };
+  };
+
   # alice has no password here: sudo must not ask for one.
   security.sudo.wheelNeedsPassword = false;
 

@@ -108,6 +108,42 @@ let
         '';
       };
 
+      autoSubUidGidRange = mkOption {
+        type = types.bool;
+        default = config.isNormalUser;
+        defaultText = lib.literalExpression "isNormalUser";
+        description = ''
+          Whether the user gets 65536 subordinate uids and gids
+          (/etc/subuid, /etc/subgid) for rootless containers (podman,
+          unshare): from 100000 + (uid - 1000) × 65536, so the range
+          follows from the uid and stays the same across generations.
+        '';
+      };
+
+      subUidRanges = mkOption {
+        type = types.listOf (types.submodule {
+          options = {
+            startUid = mkOption { type = types.ints.unsigned; description = "The first subordinate uid."; };
+            count = mkOption { type = types.ints.positive; default = 65536; description = "How many."; };
+          };
+        });
+        default = [ ];
+        example = [ { startUid = 1000000; count = 65536; } ];
+        description = "Subordinate uid ranges of the user, besides the automatic one.";
+      };
+
+      subGidRanges = mkOption {
+        type = types.listOf (types.submodule {
+          options = {
+            startGid = mkOption { type = types.ints.unsigned; description = "The first subordinate gid."; };
+            count = mkOption { type = types.ints.positive; default = 65536; description = "How many."; };
+          };
+        });
+        default = [ ];
+        example = [ { startGid = 1000000; count = 65536; } ];
+        description = "Subordinate gid ranges of the user, besides the automatic one.";
+      };
+
       hashedPassword = mkOption {
         type = types.nullOr types.str;
         default = null;
