@@ -2,12 +2,26 @@
 #include "builder/compose/script_expand.hh"
 
 #include <cctype>
+#include <charconv>
+#include <limits>
 
 #include "builder/compose/script_walk.hh"
 
 namespace cairn::compose::script_walk::detail {
 
 using shell::Word;
+
+namespace {
+
+// The number of a positional parameter ("1", "10"); one too large for
+// size_t is past every $# all the same (`${99999999999999999999}`).
+size_t positional_number(const std::string& name) {
+  size_t n = 0;
+  auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
+  return ec == std::errc::result_out_of_range ? std::numeric_limits<size_t>::max() : n;
+}
+
+}  // namespace
 
 Vars merge_vars(const Vars& a, const Flow& fa, const Vars& b, const Flow& fb) {
   if (fa.t == Tri::no) return b;
@@ -61,7 +75,7 @@ std::vector<Value> Expander::positional_list() {
 
 Value Expander::lookup(const std::string& name) {
   if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) {
-    size_t n = std::stoul(name);
+    size_t n = positional_number(name);
     auto it = vars_.find(positional_name(n));
     if (n > 0 && it != vars_.end()) return it->second;
     auto c = count();
@@ -95,7 +109,7 @@ std::optional<bool> Expander::is_set(const std::string& name) {
   if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) {
     auto c = count();
     if (!c) return std::nullopt;
-    return std::stoul(name) <= *c;
+    return positional_number(name) <= *c;
   }
   if (vars_.count(name) || name == "DPKG_ROOT" || name == "DPKG_MAINTSCRIPT_PACKAGE" ||
       name == "DPKG_MAINTSCRIPT_NAME")
@@ -147,6 +161,18 @@ std::optional<std::string> Expander::pattern(const Word& w) {
 }
 
 Value Expander::parameter(const shell::WordPart& p) {
+  // Each level of `${a:-${b:-…}}` is parsed again when it is expanded and
+  // recursed into: unbounded, a hostile script would overflow the stack
+  // and take time quadratic in its size. Scripts nest two or three.
+  constexpr size_t kMaxDepth = 32;
+  if (parameter_depth_ == kMaxDepth) return unknown();
+  ++parameter_depth_;
+  Value v = apply_operator(p);
+  --parameter_depth_;
+  return v;
+}
+
+Value Expander::apply_operator(const shell::WordPart& p) {
   Value v = lookup(p.text);
   const std::string& op = p.op;
   if (op.empty()) return v;

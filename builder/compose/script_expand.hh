@@ -74,10 +74,17 @@ class Expander {
   /// A glob pattern from a word, quoted characters escaped; nullopt when a
   /// part is unknown.
   std::optional<std::string> pattern(const shell::Word& w);
+  /// A parameter expansion with its operator (`${x:-…}`, `${x#…}`). The
+  /// operator's word is parsed and expanded in turn; nested deeper than
+  /// any script does, the value is left unknown.
   Value parameter(const shell::WordPart& p);
   /// A word's fields (field splitting when `split`).
   std::vector<Field> expand(const shell::Word& w, bool split = true);
   std::vector<Field> expand_all(const std::vector<shell::Word>& words);
+
+ private:
+  size_t parameter_depth_ = 0;  ///< parameter() calls under way
+  Value apply_operator(const shell::WordPart& p);
 };
 
 }  // namespace cairn::compose::script_walk::detail

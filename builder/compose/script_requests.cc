@@ -245,7 +245,7 @@ Result<std::optional<ParsedAccount>> parse_account(const std::vector<Arg>& args)
     else if (a.substr(0, 1) != "-") names.push_back(a);
     ++k;
   }
-  if (names.empty()) return fail(fmt::format("`{}` without a name", name));
+  if (names.empty() || names[0].empty()) return fail(fmt::format("`{}` without a name", name));
   if (names.size() > 1)
     return fail(fmt::format("adding user {} to group {} is not supported: list the group in "
                             "users.users.{}.extraGroups",

@@ -8,6 +8,8 @@
 // grammar (POSIX XCU 2.10) instead of a chain of checks.
 #include "builder/compose/script_shell.hh"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "builder/compose/script_lexer.hh"
@@ -22,6 +24,12 @@ using detail::ParseFailure;
 
 bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
+
+// Compound commands nest at most this deep. Each level costs a few stack
+// frames here and in the walk (more when functions call functions), so a
+// script nested without end would overflow the stack; real ones nest a
+// handful of levels.
+constexpr int kMaxDepth = 100;
 
 class Parser : public detail::Lexer {
  public:
@@ -125,7 +133,17 @@ class Parser : public detail::Lexer {
     return peek() == '|' && !looking_at("||");
   }
 
+  int depth_ = 0;
+
   NodePtr command() {
+    if (depth_ == kMaxDepth) fail(fmt::format("commands are nested more than {} deep", kMaxDepth));
+    ++depth_;
+    NodePtr node = any_command();
+    --depth_;
+    return node;
+  }
+
+  NodePtr any_command() {
     skip_blanks();
     uint32_t line = line_;
     NodePtr node;
@@ -217,7 +235,7 @@ class Parser : public detail::Lexer {
     skip_blanks();
     NodePtr node = make(Node::Kind::for_, line);
     Word var = word();
-    if (!var.is_plain()) fail("expected a variable name after `for`");
+    if (!is_name(var)) fail("expected a variable name after `for`");
     node->name = var.literal();
     linebreak();
     if (at_word("in")) {
@@ -226,6 +244,8 @@ class Parser : public detail::Lexer {
       while (true) {
         skip_blanks();
         if (peek() == ';' || peek() == '\n' || at_end()) break;
+        if (is_meta(peek()))
+          fail(fmt::format("unexpected `{}` in the list of the `for` on line {}", token_here(), line));
         node->list.push_back(word());
       }
       if (peek() == ';') advance();
@@ -290,6 +310,14 @@ class Parser : public detail::Lexer {
       if (!at_redirect()) break;
       node.redirects.push_back(redirect());
     }
+  }
+
+  static bool is_name(const Word& w) {
+    std::string t = w.literal();
+    if (!w.is_plain() || t.empty() || !is_name_start(t[0])) return false;
+    for (char c : t)
+      if (!is_name_char(c)) return false;
+    return true;
   }
 
   static bool split_assignment(const Word& w, std::string& name, Word& value) {
@@ -371,6 +399,12 @@ std::string Word::literal() const {
 }
 
 Result<NodePtr> parse(std::string_view script, std::string_view origin) {
+  // No shell takes a NUL byte for part of a script (dash drops them), and
+  // the lexer reads '\0' as the end of the input.
+  if (size_t nul = script.find('\0'); nul != std::string_view::npos) {
+    auto line = 1 + std::count(script.begin(), script.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
+    return fail(fmt::format("{}: line {}: a NUL byte: this is not a shell script", origin, line));
+  }
   try {
     return Parser(script, origin).program();
   } catch (const ParseFailure& e) {

@@ -143,12 +143,47 @@ TEST(ScriptShellTest, ErrorsNameTheScriptAndLine) {
       {"case $1 in\n  configure) echo\n", "postinst: line 3: the `case` on line 1 has no `esac`"},
       {"cat <<EOF\nno end\n", "postinst: line 1: the here-document is not ended by `EOF`"},
       {"echo )\n", "postinst: line 1: unexpected `)`"},
+      {"for 1x in a; do :; done\n", "postinst: line 1: expected a variable name after `for`"},
   };
   for (const Case& c : cases) {
     auto r = parse(c.text, "postinst");
     ASSERT_FALSE(r.has_value()) << c.text;
     EXPECT_EQ(r.error().message, c.error) << c.text;
   }
+}
+
+// Found by tests/fuzz/maintainer_scripts_fuzz: each of these made the
+// parser loop for ever, adding empty words until memory ran out.
+TEST(ScriptShellTest, InputThatLexesToNoWordIsAnErrorNotAnEndlessLoop) {
+  struct Case {
+    std::string text, error;
+  };
+  std::vector<Case> cases = {
+      {std::string("echo a\nb\0c\n", 11), "postinst: line 2: a NUL byte: this is not a shell script"},
+      {"for d in /lib32(/libx32; do :; done\n", "postinst: line 1: unexpected `(` in the list of the `for` on line 1"},
+      {"for d in a & b; do :; done\n", "postinst: line 1: unexpected `&` in the list of the `for` on line 1"},
+  };
+  for (const Case& c : cases) {
+    auto r = parse(c.text, "postinst");
+    ASSERT_FALSE(r.has_value()) << c.text;
+    EXPECT_EQ(r.error().message, c.error) << c.text;
+  }
+}
+
+// Recursive descent over a script nested thousands deep would overflow the
+// stack; nesting has a limit far beyond what scripts use.
+TEST(ScriptShellTest, NestingIsLimited) {
+  auto nested = [](int depth) {
+    std::string s;
+    for (int k = 0; k < depth; ++k) s += "{ ";
+    s += "true";
+    for (int k = 0; k < depth; ++k) s += "; }";
+    return s + "\n";
+  };
+  EXPECT_TRUE(parse(nested(99), "postinst").has_value());
+  auto r = parse(nested(100000), "postinst");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "postinst: line 1: commands are nested more than 100 deep");
 }
 
 TEST(ScriptWalkTest, ComparesVersionsInDpkgOrder) {

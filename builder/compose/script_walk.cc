@@ -40,6 +40,24 @@ namespace {
 using shell::Node;
 using shell::Word;
 
+// How many nodes one walk of a script may visit. Functions that call
+// functions several times each, and loops over known lists inside loops,
+// multiply the work: 25 functions each calling the next twice would take
+// hours. Real scripts stay far below this (of bookworm's, keyboard-
+// configuration's 2 MB config takes the most, under 2,000 steps).
+constexpr size_t kMaxSteps = 100000;
+// How deep the walk may recurse: the parser bounds the nesting of one
+// function body, but a chain of calls stacks the bodies, and each level is
+// a few stack frames. Real scripts stay below 30 (bookworm's: 23).
+constexpr size_t kMaxDepth = 200;
+
+// Thrown when a walk exceeds kMaxSteps or kMaxDepth; walk() turns it into
+// an error.
+struct GiveUp {
+  uint32_t line;
+  std::string why;
+};
+
 class Walker : public Expander {
  public:
   Walker(ScriptKind kind, std::string package, const Shipped* shipped)
@@ -119,6 +137,9 @@ class Walker : public Expander {
   std::map<std::tuple<const Node*, uint32_t, std::string>, size_t> reached_index_;
   std::map<std::pair<const Node*, uint32_t>, size_t> unreached_index_;
 
+  size_t steps_ = 0;  ///< exec() calls so far, up to kMaxSteps
+  size_t depth_ = 0;  ///< exec() calls under way, up to kMaxDepth
+
   // ---- observations --------------------------------------------------
 
   void observe(const Node& n, const std::vector<Field>& fields) {
@@ -168,6 +189,19 @@ class Walker : public Expander {
   // ---- execution -----------------------------------------------------
 
   Status exec(const Node& n) {
+    if (++steps_ > kMaxSteps)
+      throw GiveUp{n.line, fmt::format("its run takes more than {} steps (functions that call functions many "
+                                       "times over, or loops in loops)",
+                                       kMaxSteps)};
+    if (depth_ == kMaxDepth)
+      throw GiveUp{n.line, fmt::format("calls and compound commands nest more than {} deep", kMaxDepth)};
+    ++depth_;
+    Status st = exec_node(n);
+    --depth_;
+    return st;
+  }
+
+  Status exec_node(const Node& n) {
     switch (n.kind) {
       case Node::Kind::command: return simple(n);
       case Node::Kind::sequence: {
@@ -361,6 +395,10 @@ class Walker : public Expander {
       after = either(after, both(after_cond, leave));
       after = either(after, both(body_end, Flow{Tri::maybe, ""}));
     }
+    // A loop that is never left (`while true` without a `break`) ends the
+    // run: nothing after it runs, for the reason that held before it if any.
+    if (after.t == Tri::no && after.why.empty())
+      after = before.t == Tri::no ? before : no(fmt::format("the loop on line {} never ends", n.line));
     vars_ = merge_vars(vars_, body_end, vars_before, before);
     for (auto& [name, v] : vars_)
       if (!vars_before.count(name) || !(vars_before.at(name) == v)) v = Value{"", false, v.origin};
@@ -436,6 +474,13 @@ class Walker : public Expander {
     if (path_.t != Tri::no) path_ = no(std::move(why));
   }
 
+  // A shell variable name: [A-Za-z_][A-Za-z0-9_]*.
+  static bool is_name(std::string_view s) {
+    auto start = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    if (s.empty() || !start(s[0])) return false;
+    return std::all_of(s.begin(), s.end(), [&](char c) { return start(c) || (c >= '0' && c <= '9'); });
+  }
+
   // The builtins that change the walk itself; nullopt for other commands.
   std::optional<Status> builtin(const Node& n, std::vector<Field>& fields) {
     const std::string& w = fields[0].text;
@@ -503,10 +548,13 @@ class Walker : public Expander {
       }
       return Status{Tri::yes};
     }
+    // The shell refuses to set what is not a name; the walk's own state
+    // (positional parameters, the working directory) is kept under such
+    // names, so a script must not reach it either.
     if (w == "local" || w == "export" || w == "readonly") {
       for (size_t k = 1; k < fields.size(); ++k) {
         size_t eq = fields[k].text.find('=');
-        if (eq == std::string::npos || path_.t == Tri::no) continue;
+        if (eq == std::string::npos || path_.t == Tri::no || !is_name(fields[k].text.substr(0, eq))) continue;
         vars_[fields[k].text.substr(0, eq)] =
             Value{fields[k].text.substr(eq + 1), fields[k].known, fields[k].origin};
       }
@@ -514,12 +562,12 @@ class Walker : public Expander {
     }
     if (w == "unset") {
       for (size_t k = 1; k < fields.size(); ++k)
-        if (path_.t != Tri::no) vars_[fields[k].text] = Value{""};
+        if (path_.t != Tri::no && is_name(fields[k].text)) vars_[fields[k].text] = Value{""};
       return Status{Tri::yes};
     }
     if (w == "read") {
       for (size_t k = 1; k < fields.size(); ++k)
-        if (fields[k].text.substr(0, 1) != "-" && path_.t != Tri::no) vars_[fields[k].text] = unknown();
+        if (path_.t != Tri::no && is_name(fields[k].text)) vars_[fields[k].text] = unknown();
       return Status{};
     }
     if (w == "cd") {
@@ -562,8 +610,8 @@ class Walker : public Expander {
 
 }  // namespace
 
-std::vector<Observation> walk(const shell::Node& script, ScriptKind kind, std::string_view package,
-                              const std::vector<debian::Entry>& shipped, bool has_interests) {
+Result<std::vector<Observation>> walk(const shell::Node& script, ScriptKind kind, std::string_view package,
+                                      const std::vector<debian::Entry>& shipped, bool has_interests) {
   Shipped files;
   for (const debian::Entry& e : shipped)
     files[RootTree::merged_path(e.path)] = e.type == debian::EntryType::dir ? 'd'
@@ -573,28 +621,33 @@ std::vector<Observation> walk(const shell::Node& script, ScriptKind kind, std::s
   Value action_install{"install", true, from_action};
   Value action_configure{"configure", true, from_action};
   Value fresh{"", true, from_old_version};
-  switch (kind) {
-    case ScriptKind::preinst:
-      w.run(script, Flow{}, {action_install, fresh});
-      break;
-    case ScriptKind::config:
-      w.run(script, Flow{}, {action_configure, fresh});
-      break;
-    case ScriptKind::postinst:
-      w.run(script, Flow{}, {action_configure, fresh});
-      if (has_interests) w.run(script, Flow{}, {Value{"triggered", true, from_action}, unknown()});
-      break;
-    case ScriptKind::prerm:
-      w.run(script, no("prerm runs only when the package is removed or upgraded"), {unknown(), unknown()});
-      break;
-    case ScriptKind::postrm:
-      w.run(script, no("postrm runs only when the package is removed, purged or upgraded"),
-            {unknown(), unknown()});
-      break;
-    case ScriptKind::triggers:
-      break;
+  try {
+    switch (kind) {
+      case ScriptKind::preinst:
+        w.run(script, Flow{}, {action_install, fresh});
+        break;
+      case ScriptKind::config:
+        w.run(script, Flow{}, {action_configure, fresh});
+        break;
+      case ScriptKind::postinst:
+        w.run(script, Flow{}, {action_configure, fresh});
+        if (has_interests) w.run(script, Flow{}, {Value{"triggered", true, from_action}, unknown()});
+        break;
+      case ScriptKind::prerm:
+        w.run(script, no("prerm runs only when the package is removed or upgraded"), {unknown(), unknown()});
+        break;
+      case ScriptKind::postrm:
+        w.run(script, no("postrm runs only when the package is removed, purged or upgraded"),
+              {unknown(), unknown()});
+        break;
+      case ScriptKind::triggers:
+        break;
+    }
+    w.run_uncalled();
+  } catch (const GiveUp& e) {
+    return fail(fmt::format("{}: line {}: the analysis gives up: {}", to_string(kind), e.line, e.why));
   }
-  w.run_uncalled();
+
   return w.take();
 }
 

@@ -58,8 +58,14 @@ struct Observation {
 /// them are decided (the files are unpacked before it runs). A postinst is
 /// also walked as `postinst triggered` when `has_interests` (the package's
 /// triggers file declares an interest; otherwise dpkg never calls it so).
-std::vector<Observation> walk(const shell::Node& script, ScriptKind kind, std::string_view package,
-                              const std::vector<debian::Entry>& shipped = {}, bool has_interests = false);
+/// A script whose run would take too long or recurse too deep — functions
+/// that call functions several times each, loops in loops, calls through
+/// deeply nested bodies — is an error naming the file and the line where
+/// the walk gave up.
+[[nodiscard]] Result<std::vector<Observation>> walk(const shell::Node& script, ScriptKind kind,
+                                                    std::string_view package,
+                                                    const std::vector<debian::Entry>& shipped = {},
+                                                    bool has_interests = false);
 
 /// dpkg's version order: <0, 0, >0 as `a` sorts before, equal to or after
 /// `b`. "" sorts before every version.

@@ -151,6 +151,7 @@ class TestEval {
   const std::string& text_;
   const Shipped* shipped_;
   size_t i_ = 0, end_ = 0;
+  size_t depth_ = 0;  ///< `!` and `(` under way
 
   bool at(std::string_view s) const { return i_ < end_ && a_[i_].known && a_[i_].text == s; }
 
@@ -193,11 +194,11 @@ class TestEval {
     if (left == 0) return Status{};
     if (at("!") && left > 1) {
       ++i_;
-      return negate(factor());
+      return negate(nested([&] { return factor(); }));
     }
     if (at("(") && left > 2) {
       ++i_;
-      Status s = expr();
+      Status s = nested([&] { return expr(); });
       if (at(")")) ++i_;
       return s;
     }
@@ -214,6 +215,21 @@ class TestEval {
     const Field& f = a_[i_++];
     if (!decided(f)) return Status{};
     return string_test(!f.text.empty(), f);
+  }
+
+  // `!` and `(` recurse: nested deeper than any test is, the rest of the
+  // test is left undecided, so that a hostile one cannot overflow the stack.
+  template <class F>
+  Status nested(F f) {
+    constexpr size_t kMaxDepth = 32;
+    if (depth_ == kMaxDepth) {
+      i_ = end_;
+      return Status{};
+    }
+    ++depth_;
+    Status s = f();
+    --depth_;
+    return s;
   }
 
   // A decided -n/-z style result, explained by where the string came from.

@@ -71,9 +71,11 @@ class Collector {
     uint32_t line = 0;
     for (std::string_view raw : split_lines(text)) {
       ++line;
-      size_t b = raw.find_first_not_of(" \t");
+      // As dpkg reads it: blanks around the line dropped, then the
+      // directive and the trigger name split at the blanks between them.
+      size_t b = raw.find_first_not_of(" \t\r");
       if (b == std::string_view::npos || raw[b] == '#') continue;
-      std::string l(raw.substr(b));
+      std::string l(raw.substr(b, raw.find_last_not_of(" \t\r") + 1 - b));
       size_t sp = l.find_first_of(" \t");
       std::string directive = l.substr(0, sp);
       std::string name = sp == std::string::npos ? "" : l.substr(l.find_first_not_of(" \t", sp));
@@ -248,12 +250,16 @@ Result<PackageScripts> analyze_script_texts(std::string_view package,
         collector.add_triggers(text);
         continue;
       }
-      auto tree = shell::parse(text, file);
-      if (!tree)
+      auto cannot = [&](const Error& e) {
         return fail(fmt::format("package {}: {}; the script cannot be analysed, so the package cannot be "
                                 "composed without running it (report this script to cairn)",
-                                package, tree.error().message));
-      collector.add_script(k.kind, script_walk::walk(**tree, k.kind, package, shipped, has_interests));
+                                package, e.message));
+      };
+      auto tree = shell::parse(text, file);
+      if (!tree) return cannot(tree.error());
+      auto observations = script_walk::walk(**tree, k.kind, package, shipped, has_interests);
+      if (!observations) return cannot(observations.error());
+      collector.add_script(k.kind, *observations);
     }
   }
   return collector.take();

@@ -131,7 +131,8 @@ struct PackageScripts {
 
 /// Analyses the control files of the unpacked package in `pkg.dir` (the
 /// package's own file list in `.cairn/metadata` tells which chmod/chown
-/// targets are its files). A script that does not parse is an error naming
+/// targets are its files). A script that does not parse, or whose abstract
+/// run would not end in reasonable time (script_walk.hh), is an error naming
 /// the package, the file and the line.
 [[nodiscard]] Result<PackageScripts> analyze_scripts(const PackageDir& pkg);
 

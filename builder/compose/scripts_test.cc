@@ -364,6 +364,89 @@ TEST(ScriptsTest, AScriptThatDoesNotParseIsAnErrorNamingPackageFileAndLine) {
             "script to cairn)");
 }
 
+// The cases below were found by tests/fuzz/maintainer_scripts_fuzz or
+// while writing it; tests/fuzz/regressions/maintainer_scripts/ has them as
+// fuzz inputs.
+
+TEST(ScriptsTest, TriggersLinesAreReadAsDpkgReadsThem) {
+  // Blanks after a directive made the name's search run off the line.
+  auto p = analyze("libfoo1", {{"triggers", "activate-noawait ldconfig \t\r\nactivate-noawait \n"}});
+  ASSERT_EQ(p.actions.size(), 2u);
+  EXPECT_EQ(p.actions[0].text, "activate-noawait ldconfig");
+  EXPECT_EQ(handling(&p.actions[0]), kDone);
+  EXPECT_EQ(p.actions[1].text, "activate-noawait");
+  EXPECT_EQ(p.actions[1].how, "the interested package's `postinst triggered` is analysed instead");
+}
+
+TEST(ScriptsTest, WhatFollowsALoopThatNeverEndsIsSkippedWithTheReason) {
+  auto p = analyze("x", {{"postinst", "while true; do\n  sleep 1\ndone\nldconfig\n"}});
+  EXPECT_EQ(how_of(action(p, ScriptKind::postinst, 4)), "the loop on line 1 never ends");
+}
+
+TEST(ScriptsTest, PositionalParametersPastAnyNumberAreUnset) {
+  // ${99999999999999999999} threw std::out_of_range out of the analysis.
+  auto p = analyze("x", {{"postinst", "ldconfig ${99999999999999999999} ${99999999999999999999-unset}\n"}});
+  EXPECT_EQ(expanded_of(action(p, ScriptKind::postinst, 1)), "ldconfig unset");
+}
+
+TEST(ScriptsTest, BuiltinsSetOnlyVariableNames) {
+  // `unset "$(x)#"` named the walk's own $# ("\x01#"), which then held no
+  // number; `local` could set it to any text.
+  auto p = analyze("x", {{"postinst", "unset \"$(x)#\"\nlocal \"$(x)#=many\"\nfor a; do\n  ldconfig \"$a\"\ndone\n"}});
+  EXPECT_EQ(expanded_of(action(p, ScriptKind::postinst, 4)), "ldconfig configure");
+}
+
+TEST(ScriptsTest, AnAccountWithoutANameIsNotUnderstood) {
+  auto p = analyze("x", {{"postinst", "adduser --system ''\n"}});
+  EXPECT_EQ(how_of(action(p, ScriptKind::postinst, 1)), "not understood: `adduser` without a name");
+  EXPECT_TRUE(p.accounts.empty());
+}
+
+TEST(ScriptsTest, DeepNestingInsideACommandIsLeftUndecided) {
+  // Nested without end, `${a:-${a:-…}}` and `[ ! ! … ]` overflowed the
+  // stack (and the first took time quadratic in its length).
+  std::string params = "x";
+  for (int k = 0; k < 20000; ++k) params = "${a:-" + params + "}";
+  std::string bangs;
+  for (int k = 0; k < 50000; ++k) bangs += "! ";
+  auto p = analyze("x", {{"postinst", "a=\nldconfig ${a:-${a:-x}} " + params + "\nif [ " + bangs + "x ]; then ldconfig; fi\n"}});
+  const Action* nested = action(p, ScriptKind::postinst, 2);
+  ASSERT_TRUE(nested);
+  EXPECT_EQ(nested->expanded, "");  // a part is unknown
+  EXPECT_EQ(handling(action(p, ScriptKind::postinst, 3)), kDone);
+  auto shallow = analyze("x", {{"postinst", "a=\nldconfig ${a:-${a:-x}}\n"}});
+  EXPECT_EQ(expanded_of(action(shallow, ScriptKind::postinst, 2)), "ldconfig x");
+}
+
+TEST(ScriptsTest, AWalkThatWouldNotEndGivesUpWithAnError) {
+  // 25 functions each calling the next twice: 2^25 calls.
+  std::string calls;
+  for (int k = 0; k < 25; ++k) calls += fmt::format("f{}() {{ f{}; f{}; }}\n", k, k + 1, k + 1);
+  calls += "f25() { ldconfig; }\nf0\n";
+  auto r = analyze_script_texts("x", {{"postinst", calls}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message,
+            "package x: postinst: line 25: the analysis gives up: its run takes more than 100000 steps (functions "
+            "that call functions many times over, or loops in loops); the script cannot be analysed, so the package "
+            "cannot be composed without running it (report this script to cairn)");
+  // Four functions, each nested 96 deep, calling the next at the bottom.
+  std::string deep;
+  for (int k = 0; k < 4; ++k) {
+    deep += fmt::format("f{}() {{ ", k);
+    for (int j = 0; j < 96; ++j) deep += "{ ";
+    deep += fmt::format("f{}", k + 1);
+    for (int j = 0; j < 96; ++j) deep += "; }";
+    deep += "; }\n";
+  }
+  deep += "f4() { ldconfig; }\nf0\n";
+  r = analyze_script_texts("x", {{"postinst", deep}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message,
+            "package x: postinst: line 2: the analysis gives up: calls and compound commands nest more than 200 "
+            "deep; the script cannot be analysed, so the package cannot be composed without running it (report this "
+            "script to cairn)");
+}
+
 TEST(ScriptsTest, AnalyzeScriptsReadsControlFilesAndMetadata) {
   std::string dir = ::testing::TempDir() + "scripts-analyze-pkg";
   std::filesystem::remove_all(dir);
