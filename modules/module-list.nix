@@ -37,6 +37,7 @@
   ./services/networking/openssh.nix
   ./services/networking/wireless.nix
   ./services/system/journald.nix
+  ./services/system/logind.nix
   ./services/system/timesyncd.nix
   ./services/ttys/getty.nix
 
