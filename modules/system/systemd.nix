@@ -298,9 +298,13 @@ let
       X-Reload-Triggers = unit.digest (lib.concatStringsSep "\n" s.reloadTriggers);
     };
 
-  serviceToUnit = name: s: {
-    inherit (s) enable wantedBy requiredBy aliases restartIfChanged
+  # A unit's commonUnitOptions, as systemd.units takes them.
+  enablement = u: {
+    inherit (u) enable wantedBy requiredBy aliases restartIfChanged
       reloadIfChanged stopIfChanged reloadTriggers overrideStrategy;
+  };
+
+  serviceToUnit = name: s: enablement s // {
     text = unit.renderUnit [
       {
         name = "Unit";
@@ -333,9 +337,7 @@ let
     ];
   };
 
-  timerToUnit = name: t: {
-    inherit (t) enable wantedBy requiredBy aliases restartIfChanged
-      reloadIfChanged stopIfChanged reloadTriggers overrideStrategy;
+  timerToUnit = name: t: enablement t // {
     text = unit.renderUnit [
       {
         name = "Unit";
