@@ -13,7 +13,8 @@
 //        etc/dpkg/origins/default   plus → debian, the etc/opt and usr/local/*
 //                                   directories and usr/share/info/dir
 //        etc/security/opasswd       libpam-modules (0600)
-//      and always: etc/environment (empty), etc/subuid and etc/subgid (empty),
+//      and always: etc/environment (empty), etc/subuid and etc/subgid (empty;
+//      the closure has them when users.users give ranges),
 //      etc/fstab (a comment: cairn-activate assembles the root).
 //   2. The closure's `etc` entries — text, a copy of a build-machine file
 //      read now, or a symlink — replacing whatever 1. or a package put there;
