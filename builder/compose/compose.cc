@@ -13,6 +13,7 @@
 #include "builder/compose/alternatives.hh"
 #include "builder/compose/ca_bundle.hh"
 #include "builder/compose/derived_cache.hh"
+#include "builder/compose/desktop_caches.hh"
 #include "builder/compose/dpkg_database.hh"
 #include "builder/compose/caches.hh"
 #include "builder/compose/etc_files.hh"
@@ -245,6 +246,23 @@ Result<ComposedSystem> compose_system(const ComposeInput& input, Passes& passes)
     hwdb_files = hwdb->written;
   }
   if (auto r = adopt_written(sys.tree, input.staging, hwdb_files); !r) return std::unexpected(r.error());
+
+  passes.start("GSettings schemas and MIME database");
+  auto schemas = build_gsettings_schemas(input.staging);
+  if (!schemas) return std::unexpected(schemas.error());
+  if (auto r = adopt_written(sys.tree, input.staging, schemas->written); !r) return std::unexpected(r.error());
+  for (const std::string& note : schemas->notes) sys.warnings.push_back("GSettings schemas: " + note);
+  key = inputs_key(sys.tree, "update-mime-database", {"usr/share/mime/packages/"});
+  std::vector<std::string> mime_files;
+  if (auto restored = cache.restore("mime", key, input.staging)) {
+    mime_files = std::move(*restored);
+  } else {
+    auto mime = build_mime_database(input.staging);
+    if (!mime) return std::unexpected(mime.error());
+    if (!mime->written.empty()) cache.save("mime", key, input.staging, mime->written);
+    mime_files = mime->written;
+  }
+  if (auto r = adopt_written(sys.tree, input.staging, mime_files); !r) return std::unexpected(r.error());
   return sys;
 }
 

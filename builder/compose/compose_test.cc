@@ -196,7 +196,7 @@ TEST_F(Compose, EveryPassIsTimed) {
   for (const auto& t : passes_.timings()) names.push_back(t.name);
   EXPECT_EQ(names, (std::vector<std::string>{"reading maintainer scripts", "merging packages", "users and groups",
                                              "generating /etc", "dpkg database and /var", "staging the root", "kernel modules",
-                                             "ld.so.cache and hwdb"}));
+                                             "ld.so.cache and hwdb", "GSettings schemas and MIME database"}));
 }
 
 }  // namespace
