@@ -56,4 +56,6 @@
   ./desktop/lightdm.nix
   ./desktop/pipewire.nix
   ./desktop/xfce.nix
+
+  ./virtualisation/podman.nix
 ]
