@@ -80,6 +80,7 @@ Configured read_configured(const RootTree& tree) {
           plain += path[i];
           if (path[i] == '%' && i + 1 < path.size() && path[i + 1] == '%') ++i;
         }
+        while (plain.size() > 1 && plain.back() == '/') plain.pop_back();  // "/var/lib/foo/" names /var/lib/foo
         if (type[0] == 'L') out.symlinks.push_back(plain);
         out.paths.insert(std::move(plain));
       }
