@@ -1,6 +1,8 @@
 // The shell lexer: characters to words. See script_lexer.hh.
 #include "builder/compose/script_lexer.hh"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace cairn::compose::shell::detail {
@@ -13,6 +15,10 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 }  // namespace
+
+bool is_name(std::string_view s) {
+  return !s.empty() && is_name_start(s[0]) && std::all_of(s.begin(), s.end(), is_name_char);
+}
 
 bool is_meta(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&' || c == '|' || c == '<' ||

@@ -22,6 +22,9 @@ struct ParseFailure {
 /// Characters that end an unquoted word.
 bool is_meta(char c);
 
+/// A shell variable name: [A-Za-z_][A-Za-z0-9_]*.
+bool is_name(std::string_view s);
+
 /// A command as Node::text shows it: continuation lines joined, line breaks
 /// inside quotes shown as one space, outer blanks trimmed.
 std::string one_line(std::string_view s);

@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 
 #include "builder/compose/script_expand.hh"
+#include "builder/compose/script_lexer.hh"
 
 namespace cairn::compose::script_walk {
 
@@ -474,13 +475,6 @@ class Walker : public Expander {
     if (path_.t != Tri::no) path_ = no(std::move(why));
   }
 
-  // A shell variable name: [A-Za-z_][A-Za-z0-9_]*.
-  static bool is_name(std::string_view s) {
-    auto start = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
-    if (s.empty() || !start(s[0])) return false;
-    return std::all_of(s.begin(), s.end(), [&](char c) { return start(c) || (c >= '0' && c <= '9'); });
-  }
-
   // The builtins that change the walk itself; nullopt for other commands.
   std::optional<Status> builtin(const Node& n, std::vector<Field>& fields) {
     const std::string& w = fields[0].text;
@@ -554,7 +548,7 @@ class Walker : public Expander {
     if (w == "local" || w == "export" || w == "readonly") {
       for (size_t k = 1; k < fields.size(); ++k) {
         size_t eq = fields[k].text.find('=');
-        if (eq == std::string::npos || path_.t == Tri::no || !is_name(fields[k].text.substr(0, eq))) continue;
+        if (eq == std::string::npos || path_.t == Tri::no || !shell::detail::is_name(fields[k].text.substr(0, eq))) continue;
         vars_[fields[k].text.substr(0, eq)] =
             Value{fields[k].text.substr(eq + 1), fields[k].known, fields[k].origin};
       }
@@ -562,12 +556,12 @@ class Walker : public Expander {
     }
     if (w == "unset") {
       for (size_t k = 1; k < fields.size(); ++k)
-        if (path_.t != Tri::no && is_name(fields[k].text)) vars_[fields[k].text] = Value{""};
+        if (path_.t != Tri::no && shell::detail::is_name(fields[k].text)) vars_[fields[k].text] = Value{""};
       return Status{Tri::yes};
     }
     if (w == "read") {
       for (size_t k = 1; k < fields.size(); ++k)
-        if (path_.t != Tri::no && is_name(fields[k].text)) vars_[fields[k].text] = unknown();
+        if (path_.t != Tri::no && shell::detail::is_name(fields[k].text)) vars_[fields[k].text] = unknown();
       return Status{};
     }
     if (w == "cd") {
